@@ -1,0 +1,49 @@
+# The two commands: `make run` and `make test`. Everything else is a convenience.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test test-fast lint typecheck bench messages manage clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing into $(VENV) (first time takes a minute)…"
+	@$(PY) -m pip install -q -e '.[dev]' 2> >(grep -v '^WARNING: Location' >&2)
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Bring up the whole system on private services (or DATABASE_URL / CELERY_BROKER_URL).
+run: $(STAMP)
+	@$(PY) -m tconnect.devstack run
+
+## The whole suite against a real PostgreSQL.
+test: $(STAMP)
+	@$(PY) -m pytest -p xdist -n 2 --dist loadfile $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	@$(PY) -m pytest -x -q -m "not browser" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	@$(VENV)/bin/mypy dealers vehicles notifications tconnect
+
+## Benchmarks (not timed tests): make bench BENCH=daily_run
+bench: $(STAMP)
+	@$(PY) -m tests.benchmarks $(BENCH)
+
+## Regenerate translations (needs GNU gettext; the compiled .mo files are committed).
+messages: $(STAMP)
+	@$(PY) manage.py makemessages -l ja -l en --ignore '.venv/*' --ignore 'var/*'
+	@$(PY) manage.py compilemessages --ignore '.venv/*'
+
+## Any manage.py command against the private services: make manage ARGS="seed_demo --vehicles 1000"
+manage: $(STAMP)
+	@$(PY) -m tconnect.devstack manage $(ARGS)
+
+clean:
+	rm -rf $(VENV) var

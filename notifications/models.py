@@ -1,0 +1,1 @@
+"""Notices, deliveries, replies and event mail (Remote Maintenance Mail issue)."""

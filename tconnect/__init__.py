@@ -1,0 +1,3 @@
+from tconnect.celery import app as celery_app
+
+__all__ = ("celery_app",)

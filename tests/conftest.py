@@ -1,0 +1,32 @@
+"""Test set-up: a real PostgreSQL (the private embedded one unless DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tconnect.env import database_from_url
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    from django.conf import settings
+
+    if not os.environ.get("DATABASE_URL"):
+        from tconnect.devstack import start_postgres
+
+        server, url = start_postgres()
+        settings.DATABASES["default"].update(database_from_url(url))
+        # Keep the handle alive for the session: the server stops when the last one goes.
+        settings._EMBEDDED_PG_HANDLE = server
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from vehicles.api import views
+
+urlpatterns = [
+    path("vehicles/", views.StaffVehicleListApi.as_view(), name="api-staff-vehicles"),
+    path("vehicles/<int:pk>/", views.StaffVehicleDetailApi.as_view(), name="api-staff-vehicle"),
+    path("me/vehicles/", views.OwnerVehicleListApi.as_view(), name="api-owner-vehicles"),
+    path("dcm/identity/", views.DcmIdentityApi.as_view(), name="api-dcm-identity"),
+]

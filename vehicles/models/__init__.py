@@ -1,0 +1,21 @@
+from vehicles.models.contracts import Contract, ContractStatus, ServiceAvailability
+from vehicles.models.credentials import VehicleCredential
+from vehicles.models.customers import ConsentCategory, ConsentRecord, Customer, CustomerConsent
+from vehicles.models.registration import StoreRegistration
+from vehicles.models.vehicle import Equipment, Vehicle, VehicleClass, VehicleUse
+
+__all__ = [
+    "ConsentCategory",
+    "ConsentRecord",
+    "Contract",
+    "ContractStatus",
+    "Customer",
+    "CustomerConsent",
+    "Equipment",
+    "ServiceAvailability",
+    "StoreRegistration",
+    "Vehicle",
+    "VehicleClass",
+    "VehicleCredential",
+    "VehicleUse",
+]
