@@ -13,11 +13,15 @@ from tconnect.env import database_from_url
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.conf import settings
 
+    # A name per test process, so several test runs can share one server at once.
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_tconnect_{os.getpid()}"
     if not os.environ.get("DATABASE_URL"):
         from tconnect.devstack import start_postgres
 
         server, url = start_postgres()
+        test_settings = settings.DATABASES["default"]["TEST"]
         settings.DATABASES["default"].update(database_from_url(url))
+        settings.DATABASES["default"]["TEST"] = test_settings
         # Keep the handle alive for the session: the server stops when the last one goes.
         settings._EMBEDDED_PG_HANDLE = server
 
