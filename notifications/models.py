@@ -1,1 +1,0 @@
-"""Notices, deliveries, replies and event mail (Remote Maintenance Mail issue)."""

@@ -1,0 +1,68 @@
+"""Settings come from the environment, fail loudly, and pass Django's deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tconnect.env import database_from_url, email_from_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "x7!" + "k3Jq9vLp2Zr8Wm4Tn6Yb1Hc5Fd0Gs" * 2,
+    "DJANGO_ALLOWED_HOSTS": "portal.example.jp",
+    "DATABASE_URL": "postgresql://tconnect:secret@db.internal:5432/tconnect",
+    "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+    "EMAIL_URL": "submission://mailer:pw@smtp.example.jp:587",
+}
+
+
+def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "EMAIL_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_deploy_check_passes_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG='maybe' is not a boolean"),
+        ("DJANGO_SECRET_KEY", "short", "DJANGO_SECRET_KEY must be a random string"),
+        ("DATABASE_URL", "mysql://root@localhost/x", "PostgreSQL only"),
+        ("DATABASE_CONN_MAX_AGE", "soon", "DATABASE_CONN_MAX_AGE='soon' is not an integer"),
+        ("EMAIL_URL", "pigeon://coop", "EMAIL_URL scheme 'pigeon'"),
+    ],
+)
+def test_bad_values_stop_startup_with_one_line(variable, value, message):
+    result = _manage("check", env={**PRODUCTION, variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_database_url_parsing_accepts_socket_dir_and_tcp():
+    socket = database_from_url("postgresql://postgres@/tconnect?host=/var/run/pg")
+    assert (socket["NAME"], socket["HOST"], socket["USER"]) == ("tconnect", "/var/run/pg", "postgres")
+    tcp = database_from_url("postgres://u:p%40ss@db:6543/app?sslmode=require")
+    assert (tcp["HOST"], tcp["PORT"], tcp["PASSWORD"], tcp["OPTIONS"]) == ("db", "6543", "p@ss", {"sslmode": "require"})
+
+
+def test_email_url_parsing():
+    assert email_from_url("smtps://a:b@mx.example.jp")["EMAIL_PORT"] == 465
+    assert email_from_url("file:///tmp/mail")["EMAIL_FILE_PATH"] == "/tmp/mail"
+
+
+def test_times_are_stored_in_utc_and_shown_in_tokyo(settings):
+    assert settings.USE_TZ is True
+    assert settings.TIME_ZONE == "Asia/Tokyo"
+    assert settings.LANGUAGE_CODE == "ja"

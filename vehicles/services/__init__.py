@@ -1,0 +1,1 @@
+"""Vehicle-layer services (write side), one module per area."""
