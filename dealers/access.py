@@ -54,3 +54,10 @@ def store_get(user: User, pk: int) -> Store:
 
 def companies_for(user: User) -> QuerySet[DealerCompany]:
     return DealerCompany.objects.filter(id__in=staff_scope(user).company_ids)
+
+
+def admin_company(user: User) -> DealerCompany:
+    """The company a company admin manages; 404 for everyone else (staff pages)."""
+    if not user.is_authenticated or not user.is_active or user.role != Role.COMPANY_ADMIN or user.company is None:
+        raise Http404
+    return user.company

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DealersConfig(AppConfig):
     name = "dealers"
     verbose_name = _("Dealers")
+
+    def ready(self) -> None:
+        from dealers import signals  # noqa: F401  (connects the allauth MFA receivers)

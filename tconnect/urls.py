@@ -17,3 +17,20 @@ urlpatterns = [
     path("vehicles/", include("vehicles.urls")),
     path("", include("dealers.urls")),
 ]
+
+# One-click opt-out from advertising mail (public, no login; RFC 8058).
+urlpatterns += [path("optout/", include("notifications.optout_urls"))]
+
+# Inbox API of the owner app and the navigation unit (extends the /api/v1/ list in place).
+api_v1 += [path("", include("notifications.api.urls"))]
+
+# Replies to notices from the app and the navigation unit (book / ask / cancel / change).
+api_v1 += [path("", include("notifications.api.reply_urls"))]
+
+# Staff portal: recalls, store settings, and the cross-app pages (Today, event mail, results,
+# reminder schedule, a vehicle's timeline) that live in the top layer.
+urlpatterns += [
+    path("recalls/", include("vehicles.recall_urls")),
+    path("settings/", include("dealers.settings_urls")),
+    path("", include("notifications.portal_urls")),
+]

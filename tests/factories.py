@@ -118,3 +118,22 @@ class ContractFactory(factory.django.DjangoModelFactory):
 
     vehicle = factory.SubFactory(VehicleFactory)
     starts_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=365))
+
+
+class PlatformAdminFactory(UserFactory):
+    role = Role.PLATFORM_ADMIN
+    is_staff = True
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open staff invitation (store staff of a store of the company)."""
+
+    class Meta:
+        model = "dealers.Invitation"
+
+    company = factory.SubFactory(DealerCompanyFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.jp")
+    role = Role.STORE_STAFF
+    store = factory.SubFactory(StoreFactory, company=factory.SelfAttribute("..company"))
+    invited_by = factory.SubFactory(CompanyAdminFactory, company=factory.SelfAttribute("..company"))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))

@@ -5,21 +5,44 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from dealers.access import staff_scope
+from dealers.access import StaffScope, staff_scope
 from dealers.models import User
 from vehicles.models import Vehicle
 
 
-def vehicles_for_staff(user: User) -> QuerySet[Vehicle]:
-    """Vehicles a dealer-side user may see: the company's, or the store's for store staff."""
-    scope = staff_scope(user)
+def _vehicles_in(scope: StaffScope) -> QuerySet[Vehicle]:
     qs = Vehicle.objects.filter(company_id__in=scope.company_ids)
     if scope.store_id is not None:
         qs = qs.filter(store_id=scope.store_id)
     return qs
 
 
-def vehicle_get_for_staff(user: User, pk: object) -> Vehicle:
+def vehicles_for_staff(user: User) -> QuerySet[Vehicle]:
+    """Vehicles a dealer-side user may browse: the company's, or the store's for store staff.
+
+    Call-center agents get a 404: they handle warnings and follow-ups only (APPI: purpose
+    limitation), through vehicles_for_followup.
+    """
+    scope = staff_scope(user)
+    if scope.warnings_only:
+        raise Http404
+    return _vehicles_in(scope)
+
+
+def vehicles_for_followup(user: User) -> QuerySet[Vehicle]:
+    """Vehicles whose warnings and follow-ups the user may handle (e-Care): the staff scope,
+    plus, for call-center agents, the vehicles of every company their desk serves."""
+    return _vehicles_in(staff_scope(user))
+
+
+def vehicle_get_for_followup(user: User, pk: int | str) -> Vehicle:
+    try:
+        return vehicles_for_followup(user).select_related("customer", "store").get(pk=pk)
+    except (Vehicle.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def vehicle_get_for_staff(user: User, pk: int | str) -> Vehicle:
     try:
         return vehicles_for_staff(user).select_related("customer", "store", "contract").get(pk=pk)
     except (Vehicle.DoesNotExist, ValueError, TypeError):

@@ -24,9 +24,7 @@ class Weekday(models.IntegerChoices):
 class StoreHours(models.Model):
     """Opening hours for one weekday. A weekday without a row is closed."""
 
-    store = models.ForeignKey(
-        Store, on_delete=models.CASCADE, related_name="hours", verbose_name=_("store")
-    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="hours", verbose_name=_("store"))
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
@@ -36,12 +34,8 @@ class StoreHours(models.Model):
         verbose_name_plural = _("business hours")
         ordering = ["store_id", "weekday"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["store", "weekday"], name="store_hours_one_per_weekday"
-            ),
-            models.CheckConstraint(
-                condition=Q(opens_at__lt=F("closes_at")), name="store_hours_open_before_close"
-            ),
+            models.UniqueConstraint(fields=["store", "weekday"], name="store_hours_one_per_weekday"),
+            models.CheckConstraint(condition=Q(opens_at__lt=F("closes_at")), name="store_hours_open_before_close"),
         ]
 
     def __str__(self) -> str:
@@ -67,9 +61,7 @@ class WeekOfMonth(models.TextChoices):
 class ClosingRule(models.Model):
     """A weekly closing day such as "every Monday" or "the 1st Wednesday" (domain §6)."""
 
-    store = models.ForeignKey(
-        Store, on_delete=models.CASCADE, related_name="closing_rules", verbose_name=_("store")
-    )
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="closing_rules", verbose_name=_("store"))
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     week_of_month = models.CharField(
         _("which weeks"), max_length=8, choices=WeekOfMonth.choices, default=WeekOfMonth.EVERY
@@ -106,9 +98,7 @@ class CalendarException(models.Model):
     )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to (inclusive)"))
-    is_open = models.BooleanField(
-        _("open"), default=False, help_text=_("Unticked: closed on these dates.")
-    )
+    is_open = models.BooleanField(_("open"), default=False, help_text=_("Unticked: closed on these dates."))
     opens_at = models.TimeField(
         _("opens at"),
         null=True,
@@ -123,9 +113,7 @@ class CalendarException(models.Model):
         verbose_name_plural = _("calendar exceptions")
         ordering = ["store_id", "starts_on"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(starts_on__lte=F("ends_on")), name="calendar_exception_range_ordered"
-            ),
+            models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="calendar_exception_range_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -145,10 +133,7 @@ class CalendarException(models.Model):
             raise ValidationError({"ends_on": _("The last day must not be before the first day.")})
         if (self.ends_on - self.starts_on).days + 1 > MAX_EXCEPTION_DAYS:
             raise ValidationError(
-                {
-                    "ends_on": _("A calendar exception may cover at most %(days)d days.")
-                    % {"days": MAX_EXCEPTION_DAYS}
-                }
+                {"ends_on": _("A calendar exception may cover at most %(days)d days.") % {"days": MAX_EXCEPTION_DAYS}}
             )
         if self.store_id is not None:
             self._clean_against_store()
@@ -169,20 +154,13 @@ class CalendarException(models.Model):
             )
         if self.is_open and self.opens_at is None:
             # "Usual hours" means nothing on a weekday the store has no hours for.
-            open_weekdays = set(
-                StoreHours.objects.filter(store_id=self.store_id).values_list("weekday", flat=True)
-            )
-            days = (
-                self.starts_on + dt.timedelta(days=n)
-                for n in range((self.ends_on - self.starts_on).days + 1)
-            )
+            open_weekdays = set(StoreHours.objects.filter(store_id=self.store_id).values_list("weekday", flat=True))
+            days = (self.starts_on + dt.timedelta(days=n) for n in range((self.ends_on - self.starts_on).days + 1))
             missing = sorted({d.weekday() for d in days} - open_weekdays)
             if missing:
                 raise ValidationError(
                     {
-                        "opens_at": _(
-                            "Give the hours: the store has no usual hours on %(weekdays)s."
-                        )
+                        "opens_at": _("Give the hours: the store has no usual hours on %(weekdays)s.")
                         % {"weekdays": ", ".join(str(Weekday(w).label) for w in missing)}
                     }
                 )

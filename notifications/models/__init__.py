@@ -24,3 +24,19 @@ __all__ = [
     "ReminderPolicy",
     "reply_token_new",
 ]
+
+from notifications.models.events import DealerEvent, DealerEventStatus
+
+__all__ += ["DealerEvent", "DealerEventStatus"]
+
+from notifications.models.replies import (  # noqa: E402
+    Inquiry,
+    InquiryKind,
+    InquiryStatus,
+    Reply,
+    ReplyIntent,
+    ReplyOutcome,
+    ReplyStatus,
+)
+
+__all__ += ["Inquiry", "InquiryKind", "InquiryStatus", "Reply", "ReplyIntent", "ReplyOutcome", "ReplyStatus"]

@@ -19,12 +19,15 @@ from vehicles.models import ConsentCategory, Customer, Vehicle
 
 
 def reply_token_new() -> str:
-    """Unguessable per-notice token (Reply-To local part, app reply reference)."""
-    return secrets.token_urlsafe(24)
+    """Unguessable per-notice token (Reply-To local part, app reply reference).
+
+    Lower-case hex, not base64: mail systems may change the case of an address's local part.
+    """
+    return secrets.token_hex(16)
 
 
 # What set-based SQL inserts use for the token: 32 hex characters from a v4 UUID (122 random bits).
-REPLY_TOKEN_SQL = "replace(gen_random_uuid()::text, '-', '')"
+REPLY_TOKEN_SQL = "replace(gen_random_uuid()::text, '-', '')"  # noqa: S105
 
 
 class NoticeKind(models.TextChoices):
@@ -65,7 +68,7 @@ class Notice(models.Model):
         _("status"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.QUEUED, db_default=NoticeStatus.QUEUED
     )
     reply_token = models.CharField(
-        _("reply token"), max_length=64, unique=True, default=reply_token_new, db_default=models.expressions.RawSQL(REPLY_TOKEN_SQL, [])
+        _("reply token"), max_length=64, unique=True, default=reply_token_new, db_default=models.expressions.RawSQL(REPLY_TOKEN_SQL, [])  # noqa: S611 - a constant
     )
     language = models.CharField(_("language"), max_length=5, default="ja", db_default="ja")
     context = models.JSONField(_("facts to render"), default=dict, db_default={}, blank=True)
@@ -79,8 +82,12 @@ class Notice(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["vehicle", "kind", "event_date"], name="notice_vehicle_kind_event_idx"),
-            models.Index(fields=["company", "send_on"], name="notice_company_send_on_idx"),
+            # Deliveries for the notices of a run's date range; the staff list per company.
+            models.Index(fields=["send_on"], name="notice_send_on_idx"),
+            models.Index(fields=["company", "-created_at"], name="notice_company_created_idx"),
             models.Index(fields=["kind", "source_id"], name="notice_kind_source_idx", condition=Q(source_id__isnull=False)),
+            # Notices not yet delivered anywhere (cancellation scans, scheduled sends).
+            models.Index(fields=["vehicle"], name="notice_queued_idx", condition=Q(status="queued")),
         ]
 
     def __str__(self) -> str:
@@ -114,6 +121,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, db_default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # Set just before the e-mail is handed to SMTP: a stuck row with it may have been sent
+    # (so it is never retried: at most once); without it, it certainly was not (retried).
+    send_started_at = models.DateTimeField(_("send started at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True, default="", db_default="")
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

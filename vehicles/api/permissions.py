@@ -1,3 +1,4 @@
+from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from rest_framework.permissions import BasePermission
 
 from vehicles.api.authentication import VehiclePrincipal
@@ -11,7 +12,12 @@ class IsVehicle(BasePermission):
 
 
 class IsDealerStaff(BasePermission):
+    """Dealer staff through the portal session, which StaffMFARequiredMiddleware has checked
+    for TOTP. An app session token (X-Session-Token) never passed that check: refused."""
+
     def has_permission(self, request, view) -> bool:
+        if isinstance(request.successful_authenticator, XSessionTokenAuthentication):
+            return False
         return bool(getattr(request.user, "is_dealer_staff", False))
 
 

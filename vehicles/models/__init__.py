@@ -20,6 +20,34 @@ __all__ = [
     "VehicleUse",
 ]
 
-from vehicles.models.recalls import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget  # noqa: E402
+from vehicles.models.recalls import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget
 
 __all__ += ["RecallCampaign", "RecallKind", "RecallRange", "RecallStatus", "RecallTarget"]
+
+from vehicles.models.telemetry import (  # noqa: E402
+    DiagnosticCode,
+    OilLevel,
+    Severity,
+    SmartKeyBattery,
+    TelemetryBatch,
+    TelemetryReading,
+    VehicleState,
+    VehicleWarning,
+    WarningKind,
+)
+
+__all__ += [
+    "DiagnosticCode",
+    "OilLevel",
+    "Severity",
+    "SmartKeyBattery",
+    "TelemetryBatch",
+    "TelemetryReading",
+    "VehicleState",
+    "VehicleWarning",
+    "WarningKind",
+]
+
+from vehicles.models.appointments import Appointment, AppointmentState, SlotBooking  # noqa: E402
+
+__all__ += ["Appointment", "AppointmentState", "SlotBooking"]

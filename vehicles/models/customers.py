@@ -1,8 +1,10 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models import DealerCompany
+from vehicles.models.search_keys import digits_only, without_spaces
 
 
 class Customer(models.Model):
@@ -27,7 +29,13 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["id"]
-        indexes = [models.Index(fields=["company", "name"], name="customer_company_name_idx")]
+        indexes = [
+            models.Index(fields=["company", "name"], name="customer_company_name_idx"),
+            # Staff search by owner name (kanji or kana) and phone (vehicles.search).
+            GinIndex(OpClass(without_spaces("name"), name="gin_trgm_ops"), name="customer_name_trgm_idx"),
+            GinIndex(OpClass(without_spaces("name_kana"), name="gin_trgm_ops"), name="customer_kana_trgm_idx"),
+            GinIndex(OpClass(digits_only("phone"), name="gin_trgm_ops"), name="customer_phone_trgm_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,3 +1,4 @@
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -79,6 +80,10 @@ class Vehicle(models.Model):
         indexes = [
             models.Index(fields=["store", "shaken_expiry"], name="vehicle_store_expiry_idx"),
             models.Index(fields=["company", "model_code"], name="vehicle_company_model_idx"),
+            # Staff search (vehicles.search): partial plate / chassis input, serial on the plate.
+            GinIndex(OpClass("plate_search", name="gin_trgm_ops"), name="vehicle_plate_trgm_idx"),
+            GinIndex(OpClass("chassis_number", name="gin_trgm_ops"), name="vehicle_chassis_trgm_idx"),
+            models.Index(fields=["company", "plate_serial"], name="vehicle_company_serial_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -43,17 +43,17 @@ ERAS = (
 )
 _LOOKUP = {key: era for era in ERAS for key in (era.name, era.letter, era.code)}
 
-_ERA_TOKEN = r"(?P<era>令和|平成|昭和|大正|[RHST])"
-_ERA_YEAR = r"(?P<y>元|\d{1,2})"
+_ERA_RE_PART = r"(?P<era>令和|平成|昭和|大正|[RHST])"
+_ERA_YEAR_RE_PART = r"(?P<y>元|\d{1,2})"
 _SEP = r"[./\-]"
 _ERA_DATE_RE = re.compile(
-    rf"^{_ERA_TOKEN}{_ERA_YEAR}(?:年|{_SEP})(?P<m>\d{{1,2}})(?:月|{_SEP})(?P<d>\d{{1,2}})日?$"
+    rf"^{_ERA_RE_PART}{_ERA_YEAR_RE_PART}(?:年|{_SEP})(?P<m>\d{{1,2}})(?:月|{_SEP})(?P<d>\d{{1,2}})日?$"
 )
 _WESTERN_DATE_RE = re.compile(
     rf"^(?P<y>\d{{4}})(?:年|{_SEP})(?P<m>\d{{1,2}})(?:月|{_SEP})(?P<d>\d{{1,2}})日?$"
 )
 _COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
-_ERA_MONTH_RE = re.compile(rf"^{_ERA_TOKEN}{_ERA_YEAR}(?:年|{_SEP})(?P<m>\d{{1,2}})月?$")
+_ERA_MONTH_RE = re.compile(rf"^{_ERA_RE_PART}{_ERA_YEAR_RE_PART}(?:年|{_SEP})(?P<m>\d{{1,2}})月?$")
 _WESTERN_MONTH_RE = re.compile(rf"^(?P<y>\d{{4}})(?:年|{_SEP})?(?P<m>\d{{1,2}})月?$")
 
 
@@ -115,8 +115,8 @@ def _outside_era(raw: object, era: Era) -> ValidationError:
 
 def era_date(era: object, n: object, month: object, day: object, *, raw: object = None) -> dt.date:
     """A date from era parts (as in the certificate export's E/Y/M/D fields)."""
-    shown = raw if raw is not None else f"{nfkc(era)}{nfkc(n)}年{nfkc(month)}月{nfkc(day)}日"
     resolved = era_get(era)
+    shown = raw if raw is not None else f"{resolved.name}{nfkc(n)}年{nfkc(month)}月{nfkc(day)}日"
     try:
         year = resolved.offset + _era_number(n)
         value = dt.date(year, int(_clean(month)), int(_clean(day)))
@@ -149,8 +149,8 @@ def _not_a_month(raw: object) -> ValidationError:
 
 def era_year_month(era: object, n: object, month: object, *, raw: object = None) -> tuple[int, int]:
     """(year, month) from era parts; the month must overlap the era (令和元年4月 does not)."""
-    shown = raw if raw is not None else f"{nfkc(era)}{nfkc(n)}年{nfkc(month)}月"
     resolved = era_get(era)
+    shown = raw if raw is not None else f"{resolved.name}{nfkc(n)}年{nfkc(month)}月"
     try:
         year = resolved.offset + _era_number(n)
         month_no = int(_clean(month))

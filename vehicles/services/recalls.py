@@ -15,6 +15,8 @@ from dealers.audit import audit_record
 from dealers.models import Store, User
 from vehicles.models import RecallCampaign, RecallStatus, RecallTarget, Vehicle
 
+NOTE_MAX_LENGTH = 200  # RecallTarget.note
+
 
 def recall_targets_link_vehicles(*, campaign: RecallCampaign | None = None, today: dt.date | None = None) -> int:
     """Link unlinked targets to the vehicle with the same chassis number, in one UPDATE.
@@ -84,7 +86,7 @@ def recall_target_mark_not_applicable(*, target: RecallTarget, actor: User | Non
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the recall does not apply to this car.")})
-    if len(reason) > RecallTarget._meta.get_field("note").max_length:
+    if len(reason) > NOTE_MAX_LENGTH:
         raise ValidationError({"reason": _("Keep the reason under 200 characters.")})
     locked = _locked_with_vehicle(target)
     assert locked.vehicle is not None

@@ -51,8 +51,12 @@ def _open_registration(vehicle: Vehicle) -> StoreRegistration | None:
 
 def _audit_change(*, vehicle: Vehicle, actor: User | None, from_store: int | None, to_store: int | None) -> None:
     audit_record(
-        action="vehicle.store_change", target=vehicle, actor=actor, company=vehicle.company_id,
-        from_store=from_store, to_store=to_store,
+        action="vehicle.store_change",
+        target=vehicle,
+        actor=actor,
+        company=vehicle.company_id,
+        from_store=from_store,
+        to_store=to_store,
     )
 
 

@@ -1,0 +1,41 @@
+"""Run the daily notice scan for a business date synchronously (default: today, Asia/Tokyo)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from notifications.services.daily_run import DailyRunError, daily_run
+from notifications.services.outbox import deliveries_send_due
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date: not a date in the form YYYY-MM-DD: {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Insert the notices due on a business date (catching up missed days), then send them."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="Business date YYYY-MM-DD (default: today in Asia/Tokyo).")
+        parser.add_argument("--no-send", action="store_true", help="Only create notices and deliveries; leave e-mail to the outbox task.")
+
+    def handle(self, *args, **options):
+        day = _date(options["date"]) if options["date"] else timezone.localdate()
+        try:
+            result = daily_run(business_date=day, queue_outbox=False)
+        except DailyRunError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"{day}: {result.notices_created} notices ({', '.join(f'{k} {v}' for k, v in result.notices.items())}), "
+            f"caught up from {result.caught_up_from}; deliveries created {result.deliveries_created}, "
+            f"cancelled {result.deliveries_cancelled}, inbox delivered {result.inbox_delivered}"
+        )
+        if not options["no_send"]:
+            sent = deliveries_send_due()
+            self.stdout.write(f"e-mail: delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}, cancelled {sent.cancelled}")

@@ -1,0 +1,1 @@
+"""Pure parsers for owners' replies: dates and times (when), intent, inbound mail."""

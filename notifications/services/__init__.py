@@ -1,0 +1,1 @@
+"""Notification services (write side), one module per area."""

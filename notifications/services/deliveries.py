@@ -1,0 +1,134 @@
+"""Deliveries per channel, set-based: create, un-pause paired navis, cancel stale, deliver inboxes.
+
+Channel routing (issue 3):
+- navi: only cars with a T-Connect navigation unit; "waiting" until the navi is paired with a
+  phone (the unit shows mail only then), "queued" once paired;
+- app: every notice (the app inbox is per vehicle, whether or not the owner has an account yet);
+- email: where the owner has an address and consents to the category (safety always).
+navi and app are inbox channels: a queued inbox delivery is "delivered" as soon as it is visible
+in the inbox, which `inbox_deliver_due` does in one UPDATE. E-mail goes through the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.utils import timezone
+
+from notifications.models import Channel, Delivery, DeliveryStatus, NoticeKind, NoticeStatus
+from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
+from vehicles.models import Equipment
+from vehicles.models.recalls import RecallStatus, RecallTarget
+
+DELIVERY_TABLE = Delivery._meta.db_table
+INBOX_CHANNELS = (Channel.NAVI.value, Channel.APP.value)
+PENDING = (DeliveryStatus.WAITING.value, DeliveryStatus.QUEUED.value)
+
+_CREATE_SQL = f"""
+INSERT INTO {DELIVERY_TABLE} (notice_id, channel, status, next_attempt_at)
+SELECT n.id, ch.channel, ch.status, %(now)s
+FROM {NOTICE_TABLE} n
+JOIN vehicles_vehicle v ON v.id = n.vehicle_id
+LEFT JOIN vehicles_customer cu ON cu.id = n.customer_id
+CROSS JOIN LATERAL (VALUES
+    ('{Channel.NAVI.value}', CASE WHEN v.navi_paired THEN 'queued' ELSE 'waiting' END, v.equipment = '{Equipment.NAVI.value}'),
+    ('{Channel.APP.value}', 'queued', TRUE),
+    ('{Channel.EMAIL.value}', 'queued', COALESCE(cu.email, '') <> '' AND {consent_ok_sql("n.category", "n.customer_id")})
+) AS ch(channel, status, wanted)
+WHERE ch.wanted AND n.status = '{NoticeStatus.QUEUED.value}' AND n.send_on > %(after)s AND n.send_on <= %(on)s
+  {{extra}}
+ON CONFLICT (notice_id, channel) DO NOTHING
+"""  # noqa: S608 - names from model metadata and enums; values are parameters
+
+
+def deliveries_create(
+    *, send_after: dt.date, send_on: dt.date, kind: str | None = None, source_id: int | None = None, now: dt.datetime | None = None
+) -> int:
+    """Create the deliveries of queued notices with send_on in (send_after, send_on], optionally
+    only of one kind / source (e.g. one dealer event), due from `now`. Idempotent. Returns rows created."""
+    extra, params = "", {"after": send_after, "on": send_on, "now": now or timezone.now()}
+    if kind is not None:
+        extra += " AND n.kind = %(kind)s"
+        params["kind"] = kind
+    if source_id is not None:
+        extra += " AND n.source_id = %(source_id)s"
+        params["source_id"] = source_id
+    return _execute(_CREATE_SQL.replace("{extra}", extra), params)
+
+
+def deliveries_unpause_paired(*, now: dt.datetime) -> int:
+    """Navi deliveries waiting for pairing become queued once the car's navi is paired."""
+    return _execute(
+        f"""UPDATE {DELIVERY_TABLE} d SET status = 'queued', next_attempt_at = %(now)s
+            FROM {NOTICE_TABLE} n, vehicles_vehicle v
+            WHERE d.status = 'waiting' AND n.id = d.notice_id AND v.id = n.vehicle_id AND v.navi_paired""",  # noqa: S608 - names from model metadata and enums; values are parameters
+        {"now": now},
+    )
+
+
+# Which pending deliveries are stale, per kind (alias n = notice, v = vehicle). A stale delivery
+# is cancelled (and its notice, if nothing was delivered yet), so unpaired navis do not pile up
+# outdated messages and a renewed expiry stops the old expiry's stages.
+_STALE_RULES = {
+    "expiry_renewed": f"n.kind = '{NoticeKind.SHAKEN.value}' AND n.event_date IS DISTINCT FROM v.shaken_expiry",
+    "event_passed": (
+        f"(n.kind = '{NoticeKind.SHAKEN.value}' AND n.stage <> 'lapsed' AND n.event_date < %(on)s)"
+        f" OR (n.kind = '{NoticeKind.PERIODIC.value}' AND (n.event_date + interval '1 month')::date <= %(on)s)"
+    ),
+    "recall_closed": (
+        f"n.kind = '{NoticeKind.RECALL.value}' AND NOT EXISTS (SELECT 1 FROM {RecallTarget._meta.db_table} t "  # noqa: S608
+        f"WHERE t.id = n.source_id AND t.vehicle_id = n.vehicle_id AND t.status = '{RecallStatus.NOT_DONE.value}')"
+    ),
+}
+
+
+def deliveries_cancel_stale(*, on: dt.date, now: dt.datetime) -> int:
+    """Cancel pending deliveries (and undelivered notices) that no longer make sense on `on`;
+    the reason (a _STALE_RULES key) is kept in last_error / cancel_reason. One scan."""
+    reason = " ".join(f"WHEN {rule} THEN '{name}'" for name, rule in _STALE_RULES.items())
+    return _fetch_count(
+        f"""WITH stale AS (
+                SELECT d.id, CASE {reason} END AS reason FROM {DELIVERY_TABLE} d
+                JOIN {NOTICE_TABLE} n ON n.id = d.notice_id
+                JOIN vehicles_vehicle v ON v.id = n.vehicle_id
+                WHERE d.status = 'waiting' OR d.status = 'queued'
+            ), cancelled AS (
+                UPDATE {DELIVERY_TABLE} d SET status = 'cancelled', last_error = stale.reason
+                FROM stale WHERE d.id = stale.id AND stale.reason IS NOT NULL
+                RETURNING d.notice_id, stale.reason
+            ), notices AS (
+                UPDATE {NOTICE_TABLE} n SET status = 'cancelled', cancelled_at = %(now)s, cancel_reason = c.reason
+                FROM (SELECT DISTINCT ON (notice_id) notice_id, reason FROM cancelled ORDER BY notice_id) c
+                WHERE n.id = c.notice_id AND n.status = 'queued'
+            )
+            SELECT count(*) FROM cancelled""",  # noqa: S608 - names from model metadata and enums; values are parameters
+        {"on": on, "now": now},
+    )
+
+
+def inbox_deliver_due(*, now: dt.datetime) -> int:
+    """Queued navi/app deliveries become delivered (visible in the inbox); notices become sent."""
+    return _fetch_count(
+        f"""WITH delivered AS (
+                UPDATE {DELIVERY_TABLE} SET status = 'delivered', delivered_at = %(now)s, attempts = attempts + 1
+                WHERE status = 'queued' AND channel IN ('navi', 'app') AND next_attempt_at <= %(now)s
+                RETURNING notice_id
+            ), sent AS (
+                UPDATE {NOTICE_TABLE} SET status = 'sent' WHERE id IN (SELECT notice_id FROM delivered) AND status = 'queued'
+            )
+            SELECT count(*) FROM delivered""",  # noqa: S608 - names from model metadata and enums; values are parameters
+        {"now": now},
+    )
+
+
+def _execute(sql: str, params: dict) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _fetch_count(sql: str, params: dict) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]

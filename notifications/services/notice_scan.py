@@ -1,0 +1,195 @@
+"""The notice scans of the daily run: one set-based INSERT … SELECT … ON CONFLICT per rule.
+
+Python computes the (small) table of due stages from the schedule rules (services.schedules),
+per distinct company policy; SQL joins it to the vehicles through indexed columns, applies the
+suppression rules (services.eligibility) and inserts idempotently on the dedupe key. Nothing
+per vehicle is loaded into Python. The statements are built per run (microseconds), so the
+suppression hooks in services.eligibility are read when the run happens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection
+
+from notifications.models import REPLY_TOKEN_SQL, NoticeKind, ReminderPolicy
+from notifications.services import schedules
+from notifications.services.eligibility import ELIGIBILITY_JOINS, NOTICE_COLUMNS, NOTICE_TABLE, eligible_where
+from vehicles.models import ConsentCategory, VehicleClass, VehicleUse
+from vehicles.models.recalls import RecallCampaign, RecallStatus, RecallTarget
+
+
+@dataclass(frozen=True)
+class Window:
+    """A run on `on` inserts what was due in (after, on]."""
+
+    after: dt.date
+    on: dt.date
+
+
+def _policy_groups(policies: list[ReminderPolicy], key) -> tuple[list, list[int], list[int]]:
+    """Distinct configs, and the (company id → config index) mapping as two parallel lists."""
+    configs: dict = {}
+    companies: dict[int, int] = {}
+    for policy in policies:
+        config = key(policy)
+        companies[policy.company_id] = configs.setdefault(config, len(configs))
+    return list(configs), list(companies), list(companies.values())
+
+
+def _shaken_config(policy: ReminderPolicy) -> schedules.ShakenConfig:
+    return schedules.ShakenConfig(
+        early_months=policy.shaken_early_months,
+        window_notice=policy.shaken_window_notice,
+        late_months=policy.shaken_late_months,
+        final_days=policy.shaken_final_days,
+        lapsed_notice=policy.shaken_lapsed_notice,
+    )
+
+
+def _periodic_config(policy: ReminderPolicy) -> schedules.PeriodicConfig:
+    return schedules.PeriodicConfig(policy.periodic_interval_months, tuple(sorted(set(policy.periodic_extra_months or []))))
+
+
+# Context facts every notice renders without further queries.
+_COMMON_FACTS = (
+    "'car_name', v.car_name, 'plate', v.plate_display, 'store_name', st.name, 'store_phone', st.phone, "
+    "'company_name', co.name"
+)
+
+
+def _shaken_sql() -> str:
+    return f"""
+INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token)
+SELECT v.company_id, v.id, v.customer_id, '{NoticeKind.SHAKEN.value}', s.stage, s.category, v.shaken_expiry, s.send_on,
+       NULL, 'shaken:' || v.id || ':' || v.shaken_expiry || ':' || s.stage, COALESCE(cu.language, 'ja'),
+       jsonb_build_object('expiry', v.shaken_expiry, 'window_opens_on', s.window_opens_on, {_COMMON_FACTS}),
+       {REPLY_TOKEN_SQL}
+FROM unnest(%(s_config)s::int[], %(s_expiry)s::date[], %(s_stage)s::text[], %(s_send_on)s::date[],
+            %(s_category)s::text[], %(s_window)s::date[])
+     AS s(config, expiry, stage, send_on, category, window_opens_on)
+JOIN vehicles_vehicle v ON v.shaken_expiry = s.expiry
+JOIN unnest(%(p_company)s::bigint[], %(p_config)s::int[]) AS pc(company_id, config)
+     ON pc.company_id = v.company_id AND pc.config = s.config
+{ELIGIBILITY_JOINS}
+WHERE {eligible_where(kind=NoticeKind.SHAKEN.value, category_sql="s.category", event_date_sql="v.shaken_expiry")}
+ON CONFLICT (dedupe_key) DO NOTHING
+"""  # noqa: S608 - names from model metadata and enums; values are parameters
+
+
+def shaken_insert(*, window: Window, policies: list[ReminderPolicy]) -> int:
+    configs, companies, company_configs = _policy_groups(policies, _shaken_config)
+    table = defaultdict(list)
+    for index, config in enumerate(configs):
+        for expiry, stage in schedules.shaken_due_table(config, after=window.after, on=window.on):
+            for name, value in (
+                ("s_config", index), ("s_expiry", expiry), ("s_stage", stage.stage), ("s_send_on", stage.send_on),
+                ("s_category", stage.category), ("s_window", schedules.shaken_window_opens(expiry)),
+            ):
+                table[name].append(value)
+    if not table:
+        return 0
+    return _execute(_shaken_sql(), {**table, "p_company": companies, "p_config": company_configs, "on": window.on})
+
+
+def _by_class_and_use_sql(months_of) -> str:
+    """A CASE over alias v with the value of `months_of(class, use)` for every pair (exact mirror)."""
+    whens = " ".join(
+        f"WHEN v.vehicle_class = '{c.value}' AND v.use = '{u.value}' THEN {months_of(c.value, u.value)}"
+        for c in VehicleClass for u in VehicleUse
+    )
+    return f"(CASE {whens} ELSE {months_of(VehicleClass.PASSENGER.value, VehicleUse.PRIVATE.value)} END)"
+
+
+def _month_index_sql(date_sql: str) -> str:
+    return f"(extract(year FROM {date_sql})::int * 12 + extract(month FROM {date_sql})::int - 1)"
+
+
+def _periodic_not_covered_sql() -> str:
+    """SQL mirror of schedules.periodic_covered_by_shaken (negated), for aliases v and s."""
+    first = _by_class_and_use_sql(schedules.shaken_first_months)
+    renewal = _by_class_and_use_sql(schedules.shaken_renewal_months)
+    target = _month_index_sql("s.inspection_month")
+    current = _month_index_sql("v.shaken_expiry")
+    previous = _month_index_sql(f"(v.shaken_expiry - make_interval(months => {renewal}))::date")
+    registered = "(v.first_registration_year * 12 + v.first_registration_month - 1)"
+    return f"""(v.shaken_expiry IS NULL OR NOT (
+        {current} - {target} BETWEEN -1 AND 2
+        OR ({previous} >= {registered} + {first} - 1 AND {previous} - {target} BETWEEN -1 AND 2)))"""
+
+
+def _periodic_sql() -> str:
+    return f"""
+INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token)
+SELECT v.company_id, v.id, v.customer_id, '{NoticeKind.PERIODIC.value}', s.stage, s.category, s.inspection_month,
+       s.send_on, NULL, 'periodic:' || v.id || ':' || s.inspection_month || ':' || s.stage, COALESCE(cu.language, 'ja'),
+       jsonb_build_object('inspection_month', s.inspection_month, 'months_since_registration', s.months, {_COMMON_FACTS}),
+       {REPLY_TOKEN_SQL}
+FROM unnest(%(s_config)s::int[], %(s_year)s::int[], %(s_month)s::int[], %(s_inspection)s::date[], %(s_months)s::int[],
+            %(s_stage)s::text[], %(s_send_on)s::date[], %(s_category)s::text[])
+     AS s(config, year, month, inspection_month, months, stage, send_on, category)
+JOIN vehicles_vehicle v ON v.first_registration_year = s.year AND v.first_registration_month = s.month
+JOIN unnest(%(p_company)s::bigint[], %(p_config)s::int[]) AS pc(company_id, config)
+     ON pc.company_id = v.company_id AND pc.config = s.config
+{ELIGIBILITY_JOINS}
+WHERE {_periodic_not_covered_sql()}
+  AND {eligible_where(kind=NoticeKind.PERIODIC.value, category_sql="s.category", event_date_sql="s.inspection_month")}
+ON CONFLICT (dedupe_key) DO NOTHING
+"""  # noqa: S608 - names from model metadata and enums; values are parameters
+
+
+def periodic_insert(*, window: Window, policies: list[ReminderPolicy]) -> int:
+    configs, companies, company_configs = _policy_groups(policies, _periodic_config)
+    table = defaultdict(list)
+    for index, config in enumerate(configs):
+        for year, month, due in schedules.periodic_due_table(config, after=window.after, on=window.on):
+            for name, value in (
+                ("s_config", index), ("s_year", year), ("s_month", month), ("s_inspection", due.inspection_month),
+                ("s_months", due.months_since_registration), ("s_stage", due.stage.stage),
+                ("s_send_on", due.stage.send_on), ("s_category", due.stage.category),
+            ):
+                table[name].append(value)
+    if not table:
+        return 0
+    return _execute(_periodic_sql(), {**table, "p_company": companies, "p_config": company_configs, "on": window.on})
+
+
+def _recall_sql() -> str:
+    """Recall: first notice the day after the car became a target, then every N days (the
+    company's policy) while the target is not done. Only the latest repetition due is inserted
+    (catch-up). The key holds became_target_on: a target linked to a car later starts afresh."""
+    return f"""
+INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token)
+SELECT v.company_id, v.id, v.customer_id, '{NoticeKind.RECALL.value}', 'r' || r.days, '{ConsentCategory.SAFETY.value}',
+       t.became_target_on, t.became_target_on + 1 + r.days, t.id,
+       'recall:' || t.id || ':' || t.became_target_on || ':r' || r.days,
+       COALESCE(cu.language, 'ja'),
+       jsonb_build_object('notification_number', rc.notification_number, 'recall_kind', rc.kind, 'title', rc.title,
+                          'remedy', rc.remedy, 'became_target_on', t.became_target_on, {_COMMON_FACTS}),
+       {REPLY_TOKEN_SQL}
+FROM {RecallTarget._meta.db_table} t
+JOIN {RecallCampaign._meta.db_table} rc ON rc.id = t.campaign_id
+JOIN vehicles_vehicle v ON v.id = t.vehicle_id
+JOIN {ReminderPolicy._meta.db_table} p ON p.company_id = v.company_id
+CROSS JOIN LATERAL (
+    SELECT ((%(on)s::date - t.became_target_on - 1) / p.recall_repeat_days) * p.recall_repeat_days AS days
+) r
+{ELIGIBILITY_JOINS}
+WHERE t.status = '{RecallStatus.NOT_DONE.value}' AND t.became_target_on < %(on)s
+  AND t.became_target_on + 1 + r.days > %(after)s
+  AND {eligible_where(kind=NoticeKind.RECALL.value, category_sql=f"'{ConsentCategory.SAFETY.value}'", event_date_sql="t.became_target_on")}
+ON CONFLICT (dedupe_key) DO NOTHING
+"""  # noqa: S608 - names from model metadata and enums; values are parameters
+
+
+def recall_insert(*, window: Window) -> int:
+    return _execute(_recall_sql(), {"on": window.on, "after": window.after})
+
+
+def _execute(sql: str, params: dict) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

@@ -1,0 +1,196 @@
+"""What a reply does, by intent (called by replies.reply_process inside its transaction):
+
+- book: the preferred times (sent, or parsed from the text) → a requested appointment with
+  capacity held, and a "request received" notice; nothing fits → a propose-time inquiry for
+  the store and a notice offering up to three free times; no usable date → a propose-time
+  inquiry. A car that already has an open appointment for the due event changes it instead.
+- change: move the open appointment (the old one stays when nothing fits).
+- cancel: cancel the open appointment (a confirmed one gets a calendar cancellation); no open
+  appointment → an inquiry, a person reads it.
+- ask: an inquiry for the store.
+Every notice to the owner says when the store will answer if it is closed now (seed note 5:
+dealer responses only within business hours); a question that arrives while the store is
+closed is acknowledged at once with that time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from dealers.calendar import StoreCalendar, business_date
+from dealers.models import Store
+from notifications.models import InquiryKind, NoticeKind, Reply, ReplyIntent, ReplyOutcome
+from notifications.parsing.when import parse_when
+from notifications.services.appointment_notices import appointment_facts
+from notifications.services.inquiries import inquiry_open
+from notifications.services.owner_notices import notice_due, owner_notice_send
+from vehicles.appointment_selectors import alternatives, appointment_open_for_due
+from vehicles.models import Appointment
+from vehicles.models.appointments import OPEN_STATES
+from vehicles.preferences import Preference
+from vehicles.services.appointments import (
+    AppointmentExists,
+    BookingResult,
+    appointment_cancel,
+    appointment_change,
+    appointment_request,
+)
+
+MAX_PREFERRED = 3
+
+
+@dataclass
+class _Context:
+    reply: Reply
+    store: Store
+    calendar: StoreCalendar
+    due: dict[str, Any]
+    now: dt.datetime
+
+    @property
+    def due_kind(self) -> str:
+        return self.due.get("kind") or ""
+
+    @property
+    def due_date(self) -> dt.date | None:
+        value = self.due.get("event_date")
+        return dt.date.fromisoformat(value) if value else None
+
+    @property
+    def key(self) -> str:
+        return f"reply:{self.reply.pk}"
+
+
+def reply_act(reply: Reply) -> str:
+    """Act on the reply; returns its ReplyOutcome. Sets reply.appointment / inquiry / preferred."""
+    store = reply.vehicle.store
+    context = _Context(reply, store, StoreCalendar.for_store(store), notice_due(reply.notice), timezone.now())
+    handlers = {ReplyIntent.BOOK: _book, ReplyIntent.CHANGE: _change, ReplyIntent.CANCEL: _cancel, ReplyIntent.ASK: _ask}
+    return handlers[ReplyIntent(reply.intent)](context)
+
+
+def _preferences(ctx: _Context) -> list[Preference]:
+    reply = ctx.reply
+    if reply.preferred:
+        return [Preference.from_json(item) for item in reply.preferred]
+    found = parse_when(reply.text, today=business_date(reply.received_at))[:MAX_PREFERRED]
+    reply.preferred = [p.as_json() for p in found]
+    return found
+
+
+def _open_appointment(ctx: _Context) -> Appointment | None:
+    """The appointment the reply is about: its notice's, if still open; else the car's open one
+    for the due event."""
+    ref = (ctx.reply.notice.context or {}).get("appointment") or {}
+    if ref.get("id"):
+        found = (
+            Appointment.objects.filter(pk=ref["id"], vehicle_id=ctx.reply.vehicle_id, state__in=OPEN_STATES)
+            .select_related("store", "vehicle", "customer")
+            .first()
+        )
+        if found is not None:
+            return found
+    return appointment_open_for_due(vehicle=ctx.reply.vehicle, due_kind=ctx.due_kind, due_event_date=ctx.due_date)
+
+
+def _notify(ctx: _Context, stage: str, *, kind: str = NoticeKind.APPOINTMENT, **facts: Any) -> None:
+    received = ctx.reply.received_at
+    closed = not ctx.calendar.is_open_at(received)
+    opening = ctx.calendar.next_opening(received) if closed else None
+    owner_notice_send(
+        vehicle=ctx.reply.vehicle, store=ctx.store, kind=kind, stage=stage, dedupe_key=f"{ctx.key}:{stage}",
+        source_id=ctx.reply.pk, due=ctx.due,
+        context={
+            **facts, "store_closed": closed, "answer_from": opening.isoformat() if opening else None,
+            "reply_text": ctx.reply.text[:500],
+        },
+    )
+
+
+def _iso(times) -> list[str]:
+    return [at.isoformat() for at in times]
+
+
+def _book(ctx: _Context, *, check_open: bool = True) -> str:
+    existing = _open_appointment(ctx) if check_open else None
+    if existing is not None:
+        return _change(ctx, existing)
+    preferred = _preferences(ctx)
+    if not preferred:
+        return _needs_time(ctx)
+    try:
+        result = appointment_request(
+            vehicle=ctx.reply.vehicle, store=ctx.store, preferred=preferred, idempotency_key=ctx.key,
+            due_kind=ctx.due_kind, due_event_date=ctx.due_date, notice_id=ctx.reply.notice_id, reply_id=ctx.reply.pk,
+            note=ctx.reply.text[:2000],
+        )
+    except AppointmentExists as exc:
+        return _change(ctx, exc.appointment)
+    return _booked(ctx, result, stage="requested", outcome=ReplyOutcome.REQUESTED)
+
+
+def _booked(ctx: _Context, result: BookingResult, *, stage: str, outcome: str) -> str:
+    if result.appointment is None:
+        return _offer(ctx, result.alternatives)
+    ctx.reply.appointment = result.appointment
+    _notify(ctx, stage, **appointment_facts(result.appointment))
+    return outcome
+
+
+def _offer(ctx: _Context, offered) -> str:
+    """Nothing fits: the store is asked to propose, the owner sees free times to pick from."""
+    ctx.reply.inquiry = inquiry_open(
+        reply=ctx.reply, store=ctx.store, kind=InquiryKind.PROPOSE_TIME, question=ctx.reply.text,
+        calendar=ctx.calendar, alternatives=offered,
+    )
+    _notify(ctx, "alternatives", alternatives=_iso(offered))
+    return ReplyOutcome.ALTERNATIVES
+
+
+def _needs_time(ctx: _Context, current: Appointment | None = None) -> str:
+    offered = alternatives(ctx.store, ctx.now, calendar=ctx.calendar, now=ctx.now)
+    ctx.reply.inquiry = inquiry_open(
+        reply=ctx.reply, store=ctx.store, kind=InquiryKind.PROPOSE_TIME, question=ctx.reply.text,
+        calendar=ctx.calendar, alternatives=offered,
+    )
+    facts = appointment_facts(current) if current is not None else {}
+    _notify(ctx, "needs_time", alternatives=_iso(offered), **facts)
+    return ReplyOutcome.NEEDS_TIME
+
+
+def _change(ctx: _Context, appointment: Appointment | None = None) -> str:
+    appointment = appointment or _open_appointment(ctx)
+    if appointment is None:
+        return _book(ctx, check_open=False)
+    preferred = _preferences(ctx)
+    if not preferred:
+        return _needs_time(ctx, appointment)
+    result = appointment_change(
+        appointment=appointment, preferred=preferred, idempotency_key=ctx.key, reply_id=ctx.reply.pk,
+        note=ctx.reply.text[:2000],
+    )
+    return _booked(ctx, result, stage="changed", outcome=ReplyOutcome.CHANGED)
+
+
+def _cancel(ctx: _Context) -> str:
+    appointment = _open_appointment(ctx)
+    if appointment is None:
+        return _ask(ctx)
+    was_confirmed = appointment.confirmed_at is not None
+    appointment = appointment_cancel(appointment=appointment, reason="reply", by_owner=True)
+    ctx.reply.appointment = appointment
+    _notify(ctx, "cancelled", **appointment_facts(appointment, ics=was_confirmed))
+    return ReplyOutcome.CANCELLED
+
+
+def _ask(ctx: _Context) -> str:
+    ctx.reply.inquiry = inquiry_open(
+        reply=ctx.reply, store=ctx.store, kind=InquiryKind.QUESTION, question=ctx.reply.text, calendar=ctx.calendar
+    )
+    if not ctx.calendar.is_open_at(ctx.reply.received_at):
+        _notify(ctx, "received", kind=NoticeKind.INQUIRY_ANSWER, question=ctx.reply.text)
+    return ReplyOutcome.INQUIRY

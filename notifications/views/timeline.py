@@ -1,0 +1,18 @@
+"""The vehicle page's timeline: a fragment htmx loads into the page, or a page of its own."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from dealers.portal import is_htmx
+from notifications.selectors import vehicle_timeline
+from vehicles.selectors import vehicle_get_for_staff
+
+
+@login_required
+def vehicle_timeline_view(request, vehicle_id: int):
+    vehicle = vehicle_get_for_staff(request.user, vehicle_id)  # 404 outside the scope
+    context = {"vehicle": vehicle, "entries": vehicle_timeline(vehicle)}
+    template = "notifications/portal/_timeline.html" if is_htmx(request) else "notifications/portal/timeline.html"
+    return render(request, template, context)

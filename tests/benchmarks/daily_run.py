@@ -1,0 +1,243 @@
+"""Benchmark of the daily run (issue 3), not a timed test.
+
+    .venv/bin/python -m tests.benchmarks daily_run [--vehicles 1000000] [--db bench] [--dates 7]
+
+Uses a separate database (default `bench`) on the private PostgreSQL server (socket dir from
+var/postgres/postmaster.pid), or DATABASE_URL if set; it refuses the `tconnect` database. Seeds
+it with `manage.py seed_demo --vehicles N` when it is empty, then for several business dates
+(each in a transaction that is rolled back, with the previous day recorded as finished so the
+window is one day):
+- times the whole daily run (stale-cancel scans, the three notice scans, deliveries, inbox),
+- times the re-run of the same date (inserts nothing),
+- times a lower bound: one hand-written INSERT … SELECT producing the same shaken rows
+  (checked: same dedupe keys),
+and prints the figures, the medians and the ratio run / bound. Worker memory: the peak RSS of
+this process before and after the runs (nothing per vehicle is loaded into Python).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _server_socket_dir() -> str:
+    pid_file = BASE_DIR / "var" / "postgres" / "postmaster.pid"
+    lines = pid_file.read_text().splitlines() if pid_file.exists() else []
+    if len(lines) < 5 or not lines[4].strip():
+        raise SystemExit("the private PostgreSQL is not running (start it with `make run` or `make test` once)")
+    return lines[4].strip()
+
+
+def _database_url(name: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if url.split("?")[0].rstrip("/").rsplit("/", 1)[-1] == "tconnect":
+            raise SystemExit("refusing to benchmark in the tconnect database: point DATABASE_URL at another one")
+        return url
+    if name == "tconnect":
+        raise SystemExit("refusing to benchmark in the tconnect database")
+    import psycopg
+
+    socket_dir = _server_socket_dir()
+    with psycopg.connect(f"postgresql://postgres@/postgres?host={socket_dir}", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql://postgres@/{name}?host={socket_dir}"
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+BOUND_SQL = """
+INSERT INTO notifications_notice (company_id, vehicle_id, customer_id, kind, stage, category, event_date, send_on,
+                                  dedupe_key, language, context, reply_token)
+SELECT v.company_id, v.id, v.customer_id, 'shaken', s.stage, s.category, v.shaken_expiry, s.send_on,
+       'shaken:' || v.id || ':' || v.shaken_expiry || ':' || s.stage, COALESCE(cu.language, 'ja'),
+       jsonb_build_object('expiry', v.shaken_expiry, 'window_opens_on', s.window_opens_on, 'car_name', v.car_name,
+                          'plate', v.plate_display, 'store_name', st.name, 'store_phone', st.phone, 'company_name', co.name),
+       replace(gen_random_uuid()::text, '-', '')
+FROM unnest(%(expiry)s::date[], %(stage)s::text[], %(send_on)s::date[], %(category)s::text[], %(window)s::date[])
+     AS s(expiry, stage, send_on, category, window_opens_on)
+JOIN vehicles_vehicle v ON v.shaken_expiry = s.expiry
+JOIN vehicles_contract c ON c.vehicle_id = v.id
+JOIN dealers_store st ON st.id = v.store_id
+JOIN dealers_dealercompany co ON co.id = v.company_id
+LEFT JOIN vehicles_customer cu ON cu.id = v.customer_id
+LEFT JOIN vehicles_serviceavailability sam ON sam.model_code = v.model_code AND sam.equipment = v.equipment
+LEFT JOIN vehicles_serviceavailability sad ON sad.model_code = '*' AND sad.equipment = v.equipment
+WHERE c.status = 'active' AND c.remote_maintenance AND c.starts_on <= %(on)s AND (c.ends_on IS NULL OR c.ends_on >= %(on)s)
+  AND v.equipment <> 'none' AND COALESCE(sam.remote_maintenance, sad.remote_maintenance, TRUE)
+  AND st.company_id = v.company_id AND st.participates_in_remote_maintenance AND st.is_active
+  AND (s.category = 'safety' OR EXISTS (SELECT 1 FROM vehicles_customerconsent cc
+       WHERE cc.customer_id = v.customer_id AND cc.category = s.category AND cc.granted))
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING dedupe_key
+"""
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _prepare(day: dt.date) -> None:
+    from django.utils import timezone
+
+    from notifications.models import DailyRun
+
+    now = timezone.now()
+    DailyRun.objects.update_or_create(business_date=day - dt.timedelta(days=1), defaults={"started_at": now, "finished_at": now})
+
+
+def _shaken_keys(day: dt.date) -> set[str]:
+    from notifications.models import Notice
+
+    return set(Notice.objects.filter(kind="shaken", send_on=day).values_list("dedupe_key", flat=True))
+
+
+def measure_run(day: dt.date) -> dict:
+    from django.db import transaction
+
+    from notifications.services import daily_run as module
+
+    timings: dict = {}
+    real = module._insert_notices
+
+    def timed_insert(window, policies):
+        started = time.perf_counter()
+        counts = real(window, policies)
+        timings.setdefault("scans_ms", (time.perf_counter() - started) * 1000)
+        return counts
+
+    module._insert_notices = timed_insert
+    try:
+        with transaction.atomic():
+            _prepare(day)
+            started = time.perf_counter()
+            result = module.daily_run(business_date=day, queue_outbox=False)
+            timings["run_ms"] = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            again = module.daily_run(business_date=day, queue_outbox=False)
+            timings["rerun_ms"] = (time.perf_counter() - started) * 1000
+            assert again.notices_created == 0 and again.deliveries_created == 0, again
+            timings.update(notices=result.notices, deliveries=result.deliveries_created, keys=_shaken_keys(day))
+            raise _Rollback
+    except _Rollback:
+        pass
+    finally:
+        module._insert_notices = real
+    return timings
+
+
+def measure_bound(day: dt.date) -> tuple[float, set[str]]:
+    from django.db import connection, transaction
+
+    from notifications.services.schedules import ShakenConfig, shaken_due_table, shaken_window_opens
+
+    table = shaken_due_table(ShakenConfig(), after=day - dt.timedelta(days=1), on=day)
+    params = {
+        "expiry": [e for e, _ in table], "stage": [s.stage for _, s in table], "send_on": [s.send_on for _, s in table],
+        "category": [s.category for _, s in table], "window": [shaken_window_opens(e) for e, _ in table], "on": day,
+    }
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(BOUND_SQL, params)
+            keys = {row[0] for row in cursor.fetchall()}
+            elapsed = (time.perf_counter() - started) * 1000
+            raise _Rollback
+    except _Rollback:
+        pass
+    return elapsed, keys
+
+
+def _dates(as_of: dt.date, count: int) -> list[dt.date]:
+    days, day = [], as_of + dt.timedelta(days=2)
+    while len(days) < count:
+        if day.day != 1:
+            days.append(day)
+        day += dt.timedelta(days=3)
+    return days
+
+
+def _seed(vehicles: int, as_of: dt.date) -> None:
+    from django.core.management import call_command
+
+    from vehicles.models import Vehicle
+
+    have = Vehicle.objects.count()
+    if have == 0:
+        print(f"seeding {vehicles:,} vehicles (as of {as_of}) …", flush=True)
+        started = time.perf_counter()
+        call_command("seed_demo", vehicles=vehicles, as_of=as_of, stdout=sys.stdout)
+        print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+    elif have < vehicles * 0.99:
+        raise SystemExit(f"the database holds {have:,} vehicles, not {vehicles:,}: drop it or pass --vehicles {have}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks daily_run", description=__doc__.splitlines()[0])
+    parser.add_argument("--vehicles", type=int, default=1_000_000)
+    parser.add_argument("--db", default="bench", help="database on the private server (default bench)")
+    parser.add_argument("--dates", type=int, default=7)
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
+    parser.add_argument("--no-migrate", action="store_true", help="the database is migrated already")
+    args = parser.parse_args(argv)
+
+    os.environ["DATABASE_URL"] = _database_url(args.db)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tconnect.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if not args.no_migrate:
+        call_command("migrate", verbosity=0)
+    _seed(args.vehicles, args.as_of)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT count(*) FROM vehicles_vehicle")
+        total = cursor.fetchone()[0]
+
+    rss_before = _rss_mb()
+    measure_run(args.as_of)  # warm-up (caches, plans)
+    measure_bound(args.as_of)
+    rows = []
+    for day in _dates(args.as_of, args.dates):
+        bound_ms, bound_keys = measure_bound(day)
+        run = measure_run(day)
+        assert bound_keys == run["keys"], f"{day}: the bound and the run differ ({len(bound_keys)} vs {len(run['keys'])})"
+        rows.append((day, run, bound_ms))
+    first = dt.date(args.as_of.year + (args.as_of.month == 12), args.as_of.month % 12 + 1, 1)
+    first_run = measure_run(first)
+    first_bound, _keys = measure_bound(first)
+    rss_after = _rss_mb()
+
+    print(f"\ndaily run benchmark: {total:,} vehicles, database {connection.settings_dict['NAME']}")
+    print(f"{'date':<12}{'shaken':>8}{'notices':>9}{'deliv.':>8}{'run ms':>9}{'scans ms':>10}{'bound ms':>10}"
+          f"{'ratio':>7}{'rerun ms':>10}")
+    for day, run, bound_ms in rows:
+        notices = sum(run["notices"].values())
+        print(f"{day!s:<12}{run['notices']['shaken']:>8}{notices:>9}{run['deliveries']:>8}{run['run_ms']:>9.1f}"
+              f"{run['scans_ms']:>10.1f}{bound_ms:>10.1f}{run['run_ms'] / bound_ms:>7.2f}{run['rerun_ms']:>10.1f}")
+    run_median = statistics.median(r["run_ms"] for _, r, _ in rows)
+    scans_median = statistics.median(r["scans_ms"] for _, r, _ in rows)
+    bound_median = statistics.median(b for _, _, b in rows)
+    rerun_median = statistics.median(r["rerun_ms"] for _, r, _ in rows)
+    print(f"\nmedian: run {run_median:.1f} ms (notice scans {scans_median:.1f} ms), bound {bound_median:.1f} ms, "
+          f"ratio {run_median / bound_median:.2f} (target ≤ 2), re-run {rerun_median:.1f} ms "
+          f"({rerun_median / run_median:.0%} of the run)")
+    print(f"first of the month {first}: run {first_run['run_ms']:.1f} ms with {sum(first_run['notices'].values())} notices "
+          f"({first_run['notices']}), shaken bound {first_bound:.1f} ms")
+    print(f"peak RSS: {rss_before:.0f} MB before the runs, {rss_after:.0f} MB after")
+    return 0

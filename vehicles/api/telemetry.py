@@ -1,0 +1,68 @@
+"""POST /api/v1/dcm/telemetry/: a car uploads a batch of readings.
+
+The serializers below document the format for OpenAPI only; validation is plain Python in
+vehicles.telemetry.validation (a serializer per reading would cost more than everything
+else the endpoint does).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from vehicles.api.authentication import VehicleCredentialAuthentication
+from vehicles.api.permissions import IsVehicle
+from vehicles.services.telemetry import telemetry_batch_ingest
+from vehicles.telemetry.validation import MAX_READINGS, BatchInvalid
+
+
+class TelemetryReadingDoc(serializers.Serializer):
+    recorded_at = serializers.DateTimeField(help_text="ISO 8601 with a UTC offset; at most 5 minutes ahead.")
+    odometer_km = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=2_000_000)
+    battery_voltage = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=20)
+    smart_key_battery = serializers.ChoiceField(["ok", "low", "unknown"], required=False, allow_null=True)
+    oil_level = serializers.CharField(required=False, allow_null=True, help_text="ok, low, unknown or a percentage 0-100.")
+    lamps = serializers.ListField(child=serializers.CharField(), required=False, help_text="Lamp codes on, e.g. mil, oil_pressure.")
+    dtcs_stored = serializers.ListField(child=serializers.RegexField(r"^[PCBU][0-3][0-9A-F]{3}$"), required=False)
+    dtcs_pending = serializers.ListField(child=serializers.RegexField(r"^[PCBU][0-3][0-9A-F]{3}$"), required=False)
+    third_party_device = serializers.BooleanField(required=False)
+
+
+class TelemetryBatchDoc(serializers.Serializer):
+    message_id = serializers.RegexField(r"^[A-Za-z0-9._:-]{1,64}$", help_text="Unique per car; a resend is answered 200.")
+    vin = serializers.RegexField(r"^[A-HJ-NPR-Z0-9]{17}$", required=False, help_text="VIN read from the car, if any.")
+    readings = serializers.ListField(child=TelemetryReadingDoc(), min_length=1, max_length=MAX_READINGS)
+
+
+class TelemetryResultDoc(serializers.Serializer):
+    message_id = serializers.CharField()
+    accepted = serializers.IntegerField()
+    warnings_opened = serializers.ListField(child=serializers.CharField())
+    warnings_closed = serializers.ListField(child=serializers.CharField())
+
+
+class DcmTelemetryApi(APIView):
+    """Store a batch of readings; 201 when new, 200 with the original result for a resend."""
+
+    authentication_classes = [VehicleCredentialAuthentication]
+    permission_classes = [IsVehicle]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(request=TelemetryBatchDoc, responses={201: TelemetryResultDoc, 200: TelemetryResultDoc})
+    def post(self, request):
+        try:
+            result = telemetry_batch_ingest(vehicle=request.user.vehicle, data=request.data)
+        except BatchInvalid as invalid:
+            return Response(invalid.errors, status=status.HTTP_400_BAD_REQUEST)
+        body = {
+            "message_id": result.message_id,
+            "accepted": result.accepted,
+            "warnings_opened": result.warnings_opened,
+            "warnings_closed": result.warnings_closed,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

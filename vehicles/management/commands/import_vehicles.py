@@ -1,0 +1,55 @@
+"""manage.py import_vehicles FILE --company CODE: load or update a dealer's vehicles."""
+
+from __future__ import annotations
+
+from argparse import RawDescriptionHelpFormatter
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dealers.models import DealerCompany
+from vehicles.importing import vehicles_import
+from vehicles.parsing.vehicle_file import FORMAT_DOC, VehicleFileError, decode, detect_format, read_rows
+
+
+class Command(BaseCommand):
+    help = "Import vehicles (and their owners and remote-maintenance stores) from CSV or JSON.\n\n" + FORMAT_DOC
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        kwargs["formatter_class"] = RawDescriptionHelpFormatter  # keep the column list's layout
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Path to the CSV or JSON file.")
+        parser.add_argument("--company", required=True, help="Code of the dealer company the vehicles belong to.")
+        parser.add_argument(
+            "--format", dest="fmt", choices=["json", "csv"], help="File format (default: from the extension or content)."
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Check and count everything, write nothing.")
+
+    def handle(self, *args, file: str, company: str, fmt: str | None, dry_run: bool, **options):
+        dealer = DealerCompany.objects.filter(code=company).first()
+        if dealer is None:
+            raise CommandError(f"no dealer company with code {company!r}")
+        try:
+            data = Path(file).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror or exc}") from None
+        try:
+            text = decode(data)
+            rows = read_rows(text, fmt or detect_format(file, text))
+        except VehicleFileError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        result = vehicles_import(company=dealer, rows=rows, dry_run=dry_run)
+        for line in result.errors:
+            self.stderr.write(f"{file}: {line}")
+        note = " (dry run: nothing written)" if dry_run else ""
+        self.stdout.write(
+            f"{file}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
+            f"{result.failed} failed{note}"
+        )
+        if result.failed:
+            raise CommandError(
+                f"{file}: {result.failed} of {result.total} row(s) failed"
+                + ("" if dry_run else "; the other rows were imported")
+            )

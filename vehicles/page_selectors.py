@@ -1,0 +1,78 @@
+"""Read side of the staff vehicle page: everything about one car in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dealers.models import Store
+from vehicles.models import (
+    Appointment,
+    CustomerConsent,
+    RecallTarget,
+    StoreRegistration,
+    Vehicle,
+    VehicleState,
+    VehicleWarning,
+)
+from vehicles.models.appointments import OPEN_STATES
+from vehicles.services.contracts import services_offered
+
+RECENT_WARNINGS = 10
+
+
+@dataclass
+class VehiclePage:
+    vehicle: Vehicle
+    services: set[str]
+    registrations: list[StoreRegistration]
+    recalls: list[RecallTarget]
+    open_warnings: list[VehicleWarning]
+    closed_warnings: list[VehicleWarning]
+    consents: dict[str, bool]
+    state: VehicleState | None
+    upcoming: list[Appointment] = field(default_factory=list)
+
+    @property
+    def open_recalls(self) -> list[RecallTarget]:
+        return [t for t in self.recalls if t.status == "not_done"]
+
+
+def vehicle_page(vehicle: Vehicle) -> VehiclePage:
+    """The vehicle page's facts (vehicle fetched with customer, store and contract): 7 queries."""
+    warnings = list(VehicleWarning.objects.filter(vehicle=vehicle).order_by("closed_at", "-opened_at")[:RECENT_WARNINGS + 20])
+    consents = {}
+    if vehicle.customer_id:
+        consents = dict(CustomerConsent.objects.filter(customer_id=vehicle.customer_id).values_list("category", "granted"))
+    return VehiclePage(
+        vehicle=vehicle,
+        services=services_offered(vehicle),
+        registrations=list(
+            StoreRegistration.objects.filter(vehicle=vehicle).select_related("store", "registered_by").order_by("-registered_at")
+        ),
+        recalls=list(
+            RecallTarget.objects.filter(vehicle=vehicle).select_related("campaign", "done_store").order_by("-campaign__published_on")
+        ),
+        open_warnings=[w for w in warnings if w.closed_at is None],
+        closed_warnings=[w for w in warnings if w.closed_at is not None][:RECENT_WARNINGS],
+        consents=consents,
+        state=VehicleState.objects.filter(vehicle=vehicle).first(),
+        upcoming=list(
+            Appointment.objects.filter(vehicle=vehicle, state__in=OPEN_STATES, ends_at__gte=timezone.now())
+            .select_related("store")
+            .order_by("starts_at")
+        ),
+    )
+
+
+def registrable_stores(vehicle: Vehicle) -> QuerySet[Store]:
+    """Stores the car may be moved to: its company's active, participating stores.
+
+    Not narrowed to the user's scope: store staff hand a customer over to another store of the
+    company (the car then leaves their list); the company is the boundary.
+    """
+    return Store.objects.filter(
+        company_id=vehicle.company_id, is_active=True, participates_in_remote_maintenance=True
+    ).order_by("code")

@@ -1,0 +1,78 @@
+"""Read-side queries for recalls: completion figures and targets within a staff scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from dealers.access import staff_scope
+from dealers.models import DealerCompany, User
+from vehicles.models import RecallCampaign, RecallStatus, RecallTarget
+
+
+@dataclass(frozen=True)
+class StoreCompletion:
+    """One store's figures; store_id None = vehicles without a registered store (or, without a
+    company filter, chassis numbers not among our vehicles)."""
+
+    store_id: int | None
+    store_name: str
+    targets: int
+    done: int
+    not_applicable: int
+
+    @property
+    def not_done(self) -> int:
+        return self.targets - self.done - self.not_applicable
+
+    @property
+    def rate(self) -> float | None:
+        """done / (targets − not applicable); None when nothing is applicable."""
+        applicable = self.targets - self.not_applicable
+        return self.done / applicable if applicable else None
+
+
+def recall_completion(campaign: RecallCampaign, *, company: DealerCompany | int | None = None) -> list[StoreCompletion]:
+    """Completion per registered store of the target vehicles, in one aggregate query."""
+    targets = RecallTarget.objects.filter(campaign=campaign)
+    if company is not None:
+        targets = targets.filter(vehicle__company=company)
+    rows = (
+        targets.values("vehicle__store_id", "vehicle__store__name")
+        .annotate(
+            n=Count("id"),
+            n_done=Count("id", filter=Q(status=RecallStatus.DONE)),
+            n_na=Count("id", filter=Q(status=RecallStatus.NOT_APPLICABLE)),
+        )
+        .order_by("vehicle__store__name", "vehicle__store_id")
+    )
+    return [
+        StoreCompletion(
+            store_id=row["vehicle__store_id"],
+            store_name=row["vehicle__store__name"] or "",
+            targets=row["n"],
+            done=row["n_done"],
+            not_applicable=row["n_na"],
+        )
+        for row in rows
+    ]
+
+
+def recall_targets_for_staff(user: User) -> QuerySet[RecallTarget]:
+    """Targets whose vehicle the user may see (company, or the store for store staff)."""
+    scope = staff_scope(user)
+    if scope.warnings_only:  # call-center agents handle warnings, not recalls
+        return RecallTarget.objects.none()
+    qs = RecallTarget.objects.filter(vehicle__company_id__in=scope.company_ids)
+    if scope.store_id is not None:
+        qs = qs.filter(vehicle__store_id=scope.store_id)
+    return qs
+
+
+def recall_target_get_for_staff(user: User, pk: int | str) -> RecallTarget:
+    try:
+        return recall_targets_for_staff(user).select_related("campaign", "vehicle", "done_store").get(pk=pk)
+    except (RecallTarget.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,323 @@
+"""Appointments: request (capacity held), confirm, propose other times, arrive, complete,
+no-show, cancel, change. Every change is one conditional UPDATE plus its audit entry.
+
+Capacity is held by a SlotBooking row (vehicles.models.appointments): `_slot_hold` inserts the
+lowest bay that looked free with ON CONFLICT DO NOTHING. Two transactions racing for the same
+bay: the second waits for the first on the unique index and, when the first commits, inserts
+nothing; it then looks again (a new statement sees the commit) and takes the next bay, or finds
+the slot full. No transaction ever holds more than one uncommitted booking, so waits cannot
+form a cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealers.audit import audit_record
+from dealers.calendar import BUSINESS_TZ, StoreCalendar
+from dealers.models import Store, User
+from vehicles.appointment_selectors import alternatives, appointment_open_for_due, booked_counts, slots_available
+from vehicles.capacity import BOOKING_LEAD, candidate_slots, is_offered
+from vehicles.models import Appointment, AppointmentState, Customer, SlotBooking, Vehicle
+from vehicles.models.appointments import OPEN_STATES
+from vehicles.preferences import Preference
+
+__all__ = [
+    "AppointmentExists",
+    "BookingResult",
+    "alternatives",
+    "appointment_cancel",
+    "appointment_change",
+    "appointment_confirm",
+    "appointment_mark_arrived",
+    "appointment_mark_completed",
+    "appointment_mark_no_show",
+    "appointment_propose",
+    "appointment_request",
+    "proposed_times_check",
+    "slots_available",
+]
+
+MAX_PROPOSED = 3
+
+
+class AppointmentExists(Exception):
+    """The car already has an open appointment for this due event (change it instead)."""
+
+    def __init__(self, appointment: Appointment):
+        super().__init__(f"appointment {appointment.pk} is open for this due event")
+        self.appointment = appointment
+
+
+class _NoSlot(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    appointment: Appointment | None  # None: nothing fits (see alternatives)
+    created: bool
+    alternatives: tuple[dt.datetime, ...] = ()
+
+
+_HOLD_SQL = f"""
+WITH candidate AS (
+    SELECT b.bay FROM generate_series(0, %(bays)s - 1) AS b(bay)
+    WHERE NOT EXISTS (SELECT 1 FROM {SlotBooking._meta.db_table} s
+                      WHERE s.store_id = %(store)s AND s.slot_start = %(slot)s AND s.bay = b.bay)
+    ORDER BY b.bay LIMIT 1
+), inserted AS (
+    INSERT INTO {SlotBooking._meta.db_table} (store_id, slot_start, bay, appointment_id)
+    SELECT %(store)s, %(slot)s, bay, %(appointment)s FROM candidate
+    ON CONFLICT (store_id, slot_start, bay) DO NOTHING
+    RETURNING bay
+)
+SELECT (SELECT bay FROM candidate), (SELECT bay FROM inserted)
+"""  # noqa: S608 - the table name comes from model metadata, values are parameters
+
+
+def _slot_hold(*, appointment_id: int, store: Store, slot: dt.datetime) -> int | None:
+    """Hold a free bay of the slot for the appointment; the bay, or None when the slot is full."""
+    params = {"bays": store.service_bays, "store": store.pk, "slot": slot, "appointment": appointment_id}
+    with connection.cursor() as cursor:
+        # Each lost race means another transaction committed a bay, so this ends within bays + 1.
+        for _attempt in range(store.service_bays + 1):
+            cursor.execute(_HOLD_SQL, params)
+            looked_free, inserted = cursor.fetchone()
+            if inserted is not None:
+                return inserted
+            if looked_free is None:
+                return None
+    return None
+
+
+def _check_store(vehicle: Vehicle, store: Store) -> None:
+    if store.company_id != vehicle.company_id or not store.is_active:
+        raise ValidationError(_("This store cannot take appointments for this car."))
+
+
+def _search_from(preferred: Sequence[Preference], now: dt.datetime) -> dt.datetime:
+    """Alternatives are looked for near what was asked: from the first preferred day on."""
+    dated = [p.date for p in preferred if p.date is not None]
+    if not dated:
+        return now
+    return max(now, dt.datetime.combine(dated[0], dt.time(0), BUSINESS_TZ))
+
+
+def _hold_first(*, fields: dict, store: Store, candidates: list[dt.datetime]) -> Appointment:
+    if not candidates:
+        raise _NoSlot
+    length = dt.timedelta(minutes=store.slot_minutes)
+    appointment = Appointment.objects.create(starts_at=candidates[0], ends_at=candidates[0] + length, **fields)
+    for slot in candidates:
+        if _slot_hold(appointment_id=appointment.pk, store=store, slot=slot) is not None:
+            if slot != appointment.starts_at:
+                appointment.starts_at, appointment.ends_at = slot, slot + length
+                appointment.save(update_fields=["starts_at", "ends_at"])
+            return appointment
+    raise _NoSlot
+
+
+@transaction.atomic
+def appointment_request(
+    *,
+    vehicle: Vehicle,
+    store: Store,
+    preferred: Sequence[Preference],
+    idempotency_key: str,
+    customer: Customer | None = None,
+    due_kind: str = "",
+    due_event_date: dt.date | None = None,
+    notice_id: int | None = None,
+    reply_id: int | None = None,
+    note: str = "",
+    actor: User | None = None,
+) -> BookingResult:
+    """Book the first preferred time that fits as a requested appointment.
+
+    1. the same idempotency key again → the appointment it made (created=False);
+    2. an open appointment for the same due event → AppointmentExists (change it instead);
+    3. the offered slots matching the preferences, in order (business calendar, slot grid,
+       at least BOOKING_LEAD ahead), skipping slots already full;
+    4. hold the first slot with a free bay (database-enforced) and create the appointment;
+    5. nothing fits → no appointment, up to three alternatives near the first preferred day.
+    """
+    existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return BookingResult(existing, False)
+    _check_store(vehicle, store)
+    open_one = appointment_open_for_due(vehicle=vehicle, due_kind=due_kind, due_event_date=due_event_date)
+    if open_one is not None:
+        raise AppointmentExists(open_one)
+    now = timezone.now()
+    calendar = StoreCalendar.for_store(store)
+    candidates = candidate_slots(calendar, store.slot_minutes, preferred, not_before=now + BOOKING_LEAD)
+    if candidates and store.service_bays > 0:
+        counts = booked_counts(store, min(candidates), max(candidates))
+        candidates = [c for c in candidates if counts.get(c, 0) < store.service_bays]
+    else:
+        candidates = []
+    fields = {
+        "company_id": store.company_id, "store": store, "vehicle": vehicle,
+        "customer_id": customer.pk if customer else vehicle.customer_id, "state": AppointmentState.REQUESTED,
+        "due_kind": due_kind, "due_event_date": due_event_date, "notice_id": notice_id,
+        "created_from_reply_id": reply_id, "idempotency_key": idempotency_key, "note": note,
+    }
+    try:
+        with transaction.atomic():
+            appointment = _hold_first(fields=fields, store=store, candidates=candidates)
+    except _NoSlot:
+        found = alternatives(store, _search_from(preferred, now), calendar=calendar, now=now)
+        return BookingResult(None, False, tuple(found))
+    except IntegrityError:
+        # A concurrent request with the same key, or for the same due event, committed first.
+        existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return BookingResult(existing, False)
+        open_one = appointment_open_for_due(vehicle=vehicle, due_kind=due_kind, due_event_date=due_event_date)
+        if open_one is not None:
+            raise AppointmentExists(open_one) from None
+        raise
+    audit_record(
+        action="appointment.request", target=appointment, actor=actor, company=store.company_id,
+        starts_at=appointment.starts_at.isoformat(), reply_id=reply_id, notice_id=notice_id,
+    )
+    return BookingResult(appointment, True)
+
+
+def _transition(
+    appointment: Appointment, *, to: str, allowed_from: Sequence[str], action: str, actor: User | None,
+    release: bool = False, stamp: str | None = None, extra: dict | None = None,
+) -> Appointment:
+    now = timezone.now()
+    fields = {"state": to, "updated_at": now, **(extra or {})}
+    if stamp:
+        fields[stamp] = now
+    if not Appointment.objects.filter(pk=appointment.pk, state__in=allowed_from).update(**fields):
+        current = Appointment.objects.filter(pk=appointment.pk).values_list("state", flat=True).first()
+        label = AppointmentState(current).label if current else _("gone")
+        raise ValidationError(_("This appointment is %(state)s; that cannot be done now.") % {"state": label})
+    if release:
+        SlotBooking.objects.filter(appointment_id=appointment.pk).delete()
+    appointment.refresh_from_db()
+    audit_record(action=f"appointment.{action}", target=appointment, actor=actor, company=appointment.company_id, state=to)
+    return appointment
+
+
+@transaction.atomic
+def appointment_confirm(*, appointment: Appointment, actor: User | None = None) -> Appointment:
+    """Staff confirm a requested appointment (it keeps its slot)."""
+    return _transition(
+        appointment, to=AppointmentState.CONFIRMED, allowed_from=[AppointmentState.REQUESTED], action="confirm",
+        actor=actor, stamp="confirmed_at",
+    )
+
+
+def proposed_times_check(*, store: Store, times: Sequence[dt.datetime]) -> list[dt.datetime]:
+    """1–3 distinct future slots the store offers and has a free bay in; ValidationError otherwise."""
+    if not 1 <= len(times) <= MAX_PROPOSED:
+        raise ValidationError(_("Propose between one and three times."))
+    if any(timezone.is_naive(at) for at in times):
+        raise ValidationError(_("Times must include a time zone."))
+    calendar = StoreCalendar.for_store(store)
+    earliest = timezone.now() + BOOKING_LEAD
+    counts = booked_counts(store, min(times), max(times))
+    for at in times:
+        shown = f"{at.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}"
+        if not is_offered(calendar, store.slot_minutes, at) or at < earliest:
+            raise ValidationError(_("%(time)s is not a slot the store offers.") % {"time": shown})
+        if counts.get(at, 0) >= store.service_bays:
+            raise ValidationError(_("%(time)s is already fully booked.") % {"time": shown})
+    return sorted(set(times))
+
+
+@transaction.atomic
+def appointment_propose(*, appointment: Appointment, alternatives: Sequence[dt.datetime], actor: User | None = None) -> Appointment:
+    """The store declines the requested time and offers up to three others. The request ends
+    (cancelled, slot freed, reason "store_proposed") and the offered times are kept on it; the
+    owner picks one by replying, which books it like any request. Offered times are not held."""
+    appointment = _transition(
+        appointment, to=AppointmentState.CANCELLED, allowed_from=[AppointmentState.REQUESTED], action="propose",
+        actor=actor, release=True, stamp="cancelled_at", extra={"cancel_reason": "store_proposed"},
+    )
+    times = proposed_times_check(store=appointment.store, times=alternatives)
+    appointment.proposed_times = [t.isoformat() for t in times]
+    appointment.save(update_fields=["proposed_times"])
+    return appointment
+
+
+@transaction.atomic
+def appointment_mark_arrived(*, appointment: Appointment, actor: User | None = None) -> Appointment:
+    return _transition(
+        appointment, to=AppointmentState.ARRIVED, allowed_from=list(OPEN_STATES), action="arrive", actor=actor,
+        stamp="arrived_at",
+    )
+
+
+@transaction.atomic
+def appointment_mark_completed(*, appointment: Appointment, actor: User | None = None) -> Appointment:
+    return _transition(
+        appointment, to=AppointmentState.COMPLETED, allowed_from=[AppointmentState.ARRIVED], action="complete",
+        actor=actor, stamp="completed_at",
+    )
+
+
+@transaction.atomic
+def appointment_mark_no_show(*, appointment: Appointment, actor: User | None = None) -> Appointment:
+    """Only once the visit's time has come; frees the slot."""
+    if timezone.now() < appointment.starts_at:
+        raise ValidationError(_("A visit can only be marked as a no-show once its time has come."))
+    return _transition(
+        appointment, to=AppointmentState.NO_SHOW, allowed_from=list(OPEN_STATES), action="no_show", actor=actor,
+        release=True,
+    )
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, appointment: Appointment, actor: User | None = None, reason: str = "cancelled", by_owner: bool = False
+) -> Appointment:
+    """Cancel a requested or confirmed appointment; frees the slot."""
+    return _transition(
+        appointment, to=AppointmentState.CANCELLED, allowed_from=list(OPEN_STATES), action="cancel", actor=actor,
+        release=True, stamp="cancelled_at", extra={"cancel_reason": ("owner_" if by_owner else "") + reason},
+    )
+
+
+class _KeepOld(Exception):
+    pass
+
+
+@transaction.atomic
+def appointment_change(
+    *, appointment: Appointment, preferred: Sequence[Preference], idempotency_key: str, reply_id: int | None = None,
+    note: str = "", actor: User | None = None,
+) -> BookingResult:
+    """Move an open appointment to the first preferred time that fits. Old and new swap in one
+    savepoint: when nothing fits, it rolls back and the old appointment stays as it was."""
+    existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return BookingResult(existing, False)
+    try:
+        with transaction.atomic():
+            old = appointment_cancel(appointment=appointment, actor=actor, reason="changed", by_owner=actor is None)
+            result = appointment_request(
+                vehicle=old.vehicle, store=old.store, preferred=preferred, idempotency_key=idempotency_key,
+                customer=old.customer, due_kind=old.due_kind, due_event_date=old.due_event_date, notice_id=old.notice_id,
+                reply_id=reply_id, note=note or old.note, actor=actor,
+            )
+            if result.appointment is None:
+                raise _KeepOld
+    except _KeepOld:
+        appointment.refresh_from_db()  # the in-memory copy saw the rolled-back cancel
+        store = appointment.store
+        found = alternatives(store, _search_from(preferred, timezone.now()))
+        return BookingResult(None, False, tuple(found))
+    return result

@@ -1,0 +1,211 @@
+"""Ingest a telemetry batch from a car's DCM: the write path behind POST /api/v1/dcm/telemetry/.
+
+Built for throughput (thousands of readings per second per core): plain-Python validation,
+a fixed handful of statements per batch whatever its size, and COPY for the readings.
+Sending the warning notice and routing the follow-up belong to the notifications layer,
+which finds new warnings as VehicleWarning rows (opened_batch / opened_at).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vehicles.models import Vehicle
+from vehicles.services.telemetry_storage import READINGS_TABLE, telemetry_partitions_ensure
+from vehicles.telemetry.codes import DEFAULT_SEVERITY
+from vehicles.telemetry.validation import (
+    ODOMETER_BACKWARD_TOLERANCE_KM,
+    R_ODOMETER,
+    R_TIME,
+    ROW_COLUMNS,
+    BatchInvalid,
+    ParsedBatch,
+    batch_parse,
+)
+from vehicles.telemetry.vocabulary import THIRD_PARTY_DEVICE_CODE, code_kind, lamp_code
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    message_id: str
+    accepted: int
+    warnings_opened: list[str] = field(default_factory=list)
+    warnings_closed: list[str] = field(default_factory=list)
+    created: bool = True  # False: a resend, answered with the original result
+
+
+# Claims the message id (a resend conflicts and gets no id) and reads the car's last state
+# for the odometer check, in one round trip.
+_CLAIM_SQL = """
+WITH claim AS (
+    INSERT INTO vehicles_telemetrybatch (vehicle_id, message_id, received_at, accepted)
+    VALUES (%s, %s, %s, %s)
+    ON CONFLICT (vehicle_id, message_id) DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT id FROM claim), s.last_recorded_at, s.odometer_km
+FROM (VALUES (1)) AS one LEFT JOIN vehicles_vehiclestate s ON s.vehicle_id = %s
+"""
+
+_ORIGINAL_SQL = """
+SELECT b.accepted,
+       ARRAY(SELECT code FROM vehicles_vehiclewarning WHERE opened_batch_id = b.id ORDER BY code),
+       ARRAY(SELECT code FROM vehicles_vehiclewarning WHERE closed_batch_id = b.id ORDER BY code)
+FROM vehicles_telemetrybatch b WHERE b.vehicle_id = %s AND b.message_id = %s
+"""
+
+_COPY_SQL = f"COPY {READINGS_TABLE} (vehicle_id, batch_id, received_at, {', '.join(ROW_COLUMNS)}) FROM STDIN"
+
+# Only moves forward: the WHERE makes an older batch a no-op (and RETURNING empty). The row
+# lock it takes also serialises racing batches of one car until commit, so the warning
+# statement that follows always compares against the newest committed state.
+_STATE_SQL = """
+INSERT INTO vehicles_vehiclestate AS s (
+    vehicle_id, last_recorded_at, updated_at, odometer_km, battery_voltage, smart_key_battery,
+    oil_level, oil_level_percent, lamps, dtcs_stored, dtcs_pending, third_party_device, vin)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (vehicle_id) DO UPDATE SET
+    last_recorded_at = EXCLUDED.last_recorded_at,
+    updated_at = EXCLUDED.updated_at,
+    odometer_km = COALESCE(EXCLUDED.odometer_km, s.odometer_km),
+    battery_voltage = COALESCE(EXCLUDED.battery_voltage, s.battery_voltage),
+    smart_key_battery = COALESCE(NULLIF(EXCLUDED.smart_key_battery, 'unknown'), s.smart_key_battery),
+    oil_level = COALESCE(NULLIF(EXCLUDED.oil_level, 'unknown'), s.oil_level),
+    oil_level_percent = COALESCE(EXCLUDED.oil_level_percent, s.oil_level_percent),
+    lamps = EXCLUDED.lamps,
+    dtcs_stored = EXCLUDED.dtcs_stored,
+    dtcs_pending = EXCLUDED.dtcs_pending,
+    third_party_device = EXCLUDED.third_party_device,
+    vin = COALESCE(NULLIF(EXCLUDED.vin, ''), s.vin)
+WHERE s.last_recorded_at < EXCLUDED.last_recorded_at
+RETURNING 1
+"""
+
+# State change detection in one statement: close what is no longer reported, open what is
+# new. The partial unique index (one open warning per code) turns a racing duplicate into
+# DO NOTHING.
+_WARNINGS_SQL = """
+WITH reported(code, kind, severity) AS (
+    SELECT * FROM unnest(%(codes)s::text[], %(kinds)s::text[], %(severities)s::text[])
+),
+closed AS (
+    UPDATE vehicles_vehiclewarning w SET closed_at = %(now)s, closed_batch_id = %(batch)s
+    WHERE w.vehicle_id = %(vehicle)s AND w.closed_at IS NULL AND w.code <> ALL(%(codes)s::text[])
+    RETURNING w.code
+),
+opened AS (
+    INSERT INTO vehicles_vehiclewarning (vehicle_id, code, kind, severity, opened_at, opened_batch_id)
+    SELECT %(vehicle)s, r.code, r.kind, COALESCE(d.severity, r.severity), %(now)s, %(batch)s
+    FROM reported r LEFT JOIN vehicles_diagnosticcode d ON d.code = r.code
+    ON CONFLICT (vehicle_id, code) WHERE closed_at IS NULL DO NOTHING
+    RETURNING code
+)
+SELECT 'opened', code FROM opened UNION ALL SELECT 'closed', code FROM closed
+"""
+
+
+def telemetry_batch_ingest(*, vehicle: Vehicle, data: Any, now: dt.datetime | None = None) -> BatchResult:
+    """Validate and store one batch; raises BatchInvalid (nothing stored) on bad input.
+
+    Steps: 1. validate in plain Python; 2. claim the message id (a resend returns the
+    original result and stores nothing); 3. check the odometer against the last state;
+    4. COPY the readings; 5. upsert the latest state (only forward in time); 6. if the state
+    moved, open/close warnings from the newest reading's codes and set the car's third-party
+    device flag. Should a month's partition be missing (maintenance not run), it is created
+    and the batch retried once, so a late beat never turns into lost data.
+    """
+    now = now or timezone.now()
+    parsed = batch_parse(data, now=now, retention_days=settings.TELEMETRY_RETENTION_DAYS)
+    try:
+        return _ingest(vehicle, parsed, now)
+    except IntegrityError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "23514":  # no partition for the row
+            raise
+    telemetry_partitions_ensure()
+    return _ingest(vehicle, parsed, now)
+
+
+@transaction.atomic
+def _ingest(vehicle: Vehicle, parsed: ParsedBatch, now: dt.datetime) -> BatchResult:
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [vehicle.pk, parsed.message_id, now, len(parsed.rows), vehicle.pk])
+        batch_id, state_time, state_odometer = cursor.fetchone()
+        if batch_id is None:
+            return _original(cursor, vehicle, parsed.message_id)
+        _check_odometer(parsed, state_time, state_odometer)
+        # The raw psycopg cursor (COPY is not in Django's API): wrap its errors as Django's.
+        with connection.wrap_database_errors, cursor.cursor.copy(_COPY_SQL) as copy:
+            head = (vehicle.pk, batch_id, now)
+            for row in parsed.rows:
+                copy.write_row(head + row)
+        latest = parsed.latest
+        cursor.execute(_STATE_SQL, [vehicle.pk, latest[R_TIME], now, *latest[R_ODOMETER:], parsed.vin])
+        if cursor.fetchone() is None:  # an older batch arriving late: stored, state untouched
+            return BatchResult(parsed.message_id, len(parsed.rows))
+        opened, closed = _warnings_update(cursor, vehicle, batch_id, latest, now)
+    third_party = latest[-1]
+    if third_party != vehicle.third_party_obd_device:
+        Vehicle.objects.filter(pk=vehicle.pk).update(third_party_obd_device=third_party)
+        vehicle.third_party_obd_device = third_party
+    return BatchResult(parsed.message_id, len(parsed.rows), opened, closed)
+
+
+def _original(cursor, vehicle: Vehicle, message_id: str) -> BatchResult:
+    cursor.execute(_ORIGINAL_SQL, [vehicle.pk, message_id])
+    accepted, opened, closed = cursor.fetchone()
+    return BatchResult(message_id, accepted, list(opened), list(closed), created=False)
+
+
+def _check_odometer(parsed: ParsedBatch, state_time: dt.datetime | None, state_odometer: int | None) -> None:
+    """Readings newer than the last state may not show a (much) lower odometer."""
+    if state_time is None or state_odometer is None:
+        return
+    floor = state_odometer - ODOMETER_BACKWARD_TOLERANCE_KM
+    errors = {
+        str(index): {"odometer_km": [_("Lower than the car's last reported odometer (%(km)d km).") % {"km": state_odometer}]}
+        for index, row in enumerate(parsed.rows)
+        if row[R_TIME] > state_time and row[R_ODOMETER] is not None and row[R_ODOMETER] < floor
+    }
+    if errors:
+        raise BatchInvalid({"readings": errors})
+
+
+def _reported_codes(latest: tuple) -> list[str]:
+    """Warning codes of a reading: stored DTCs, lamps, the third-party device.
+
+    Pending DTCs are not confirmed faults (the ECU has not lit the MIL for them): they are
+    kept in the readings and the state, but open no warning.
+    """
+    _time, *_values, lamps, stored, _pending, third_party = latest
+    codes = [*stored, *(lamp_code(lamp) for lamp in lamps)]
+    if third_party:
+        codes.append(THIRD_PARTY_DEVICE_CODE)
+    return codes
+
+
+def _warnings_update(cursor, vehicle: Vehicle, batch_id: int, latest: tuple, now: dt.datetime) -> tuple[list[str], list[str]]:
+    codes = _reported_codes(latest)
+    kinds = [cast(str, code_kind(code)) for code in codes]  # validated: always well formed
+    cursor.execute(
+        _WARNINGS_SQL,
+        {
+            "codes": codes,
+            "kinds": kinds,
+            "severities": [DEFAULT_SEVERITY[kind] for kind in kinds],
+            "now": now,
+            "batch": batch_id,
+            "vehicle": vehicle.pk,
+        },
+    )
+    opened: list[str] = []
+    closed: list[str] = []
+    for change, code in cursor.fetchall():
+        (opened if change == "opened" else closed).append(code)
+    return sorted(opened), sorted(closed)

@@ -1,0 +1,71 @@
+"""Staff vehicle pages: search and list, one car's page, moving a car to another store."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from dealers.access import stores_for
+from dealers.audit import audit_record
+from dealers.keyset import keyset_page
+from dealers.portal import is_htmx, query_without
+from vehicles.page_selectors import registrable_stores, vehicle_page
+from vehicles.search import VehicleFilters, vehicles_filter, with_open_warning_flag
+from vehicles.selectors import vehicle_get_for_staff, vehicles_for_staff
+from vehicles.services import vehicle_register_store
+from vehicles.views.forms import StoreChangeForm, VehicleFilterForm
+
+PAGE_SIZE = 50
+
+
+@login_required
+def vehicle_list(request):
+    scoped = vehicles_for_staff(request.user)  # 404 for call-center agents
+    form = VehicleFilterForm(request.GET or None, stores=stores_for(request.user).order_by("code"))
+    filters = form.filters() if form.is_bound else VehicleFilters()
+    qs = with_open_warning_flag(vehicles_filter(scoped, filters)).select_related("store", "customer", "contract")
+    # A due-month list is a call list: in expiry order. Otherwise registration order.
+    order = ("shaken_expiry", "id") if filters.due_month else ("id",)
+    page = keyset_page(qs, order=order, size=PAGE_SIZE, after=request.GET.get("after"), before=request.GET.get("before"))
+    context = {"form": form, "page": page, "query": query_without(request, "after", "before"), "filters": filters}
+    template = "vehicles/_results.html" if is_htmx(request) else "vehicles/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def vehicle_detail(request, pk: int):
+    vehicle = vehicle_get_for_staff(request.user, pk)
+    # APPI: access to a customer's personal data is logged.
+    audit_record(action="vehicle.view", target=vehicle, actor=request.user, company=vehicle.company_id)
+    context = {
+        "page": vehicle_page(vehicle),
+        "vehicle": vehicle,
+        "store_form": StoreChangeForm(stores=registrable_stores(vehicle), initial={"store": vehicle.store_id}),
+    }
+    return render(request, "vehicles/detail.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def vehicle_store_change(request, vehicle_id: int):
+    """Two steps: the form posts the chosen store → a confirmation page → POST confirmed=1."""
+    vehicle = vehicle_get_for_staff(request.user, vehicle_id)
+    form = StoreChangeForm(request.POST, stores=registrable_stores(vehicle))
+    if not form.is_valid():
+        return render(request, "vehicles/store_change.html", {"vehicle": vehicle, "form": form}, status=400)
+    store = form.cleaned_data["store"]
+    if not form.cleaned_data["confirmed"]:
+        return render(request, "vehicles/store_change.html", {"vehicle": vehicle, "form": form, "store": store})
+    try:
+        vehicle_register_store(vehicle=vehicle, store=store, actor=request.user)
+    except ValidationError as error:
+        form.add_error("store", error)
+        return render(request, "vehicles/store_change.html", {"vehicle": vehicle, "form": form}, status=400)
+    messages.success(request, _("The remote-maintenance store is now %(store)s.") % {"store": store.name})
+    if vehicles_for_staff(request.user).filter(pk=vehicle.pk).exists():
+        return redirect("vehicles:detail", pk=vehicle.pk)
+    return redirect("vehicles:list")  # store staff handed the car to another store
