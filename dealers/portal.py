@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -16,3 +16,14 @@ def query_without(request: HttpRequest, *keys: str) -> str:
     for key in keys:
         params.pop(key, None)
     return params.urlencode()
+
+
+def dealer_scope(user):
+    """The staff scope of dealer staff (company admins, store staff); 404 for everyone else,
+    call-center agents included: they work on warnings and follow-ups only (APPI purpose)."""
+    from dealers.access import staff_scope
+
+    scope = staff_scope(user)
+    if scope.warnings_only:
+        raise Http404
+    return scope

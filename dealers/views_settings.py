@@ -17,10 +17,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dealers.access import staff_scope, store_get, stores_for
+from dealers.access import store_get, stores_for
 from dealers.calendar import StoreCalendar, business_date
 from dealers.forms_settings import CalendarExceptionForm, CapacityForm, ClosingRuleForm, WeeklyHoursForm
 from dealers.models import CalendarException, ClosingRule, Store
+from dealers.portal import dealer_scope
 from dealers.services_calendar import (
     calendar_exception_add,
     calendar_exception_delete,
@@ -34,8 +35,7 @@ PREVIEW_DAYS = 21
 
 
 def _editable_store(user, pk: int) -> Store:
-    if staff_scope(user).warnings_only:
-        raise Http404
+    dealer_scope(user)
     return store_get(user, pk)  # 404 outside the scope (store staff: other stores too)
 
 
@@ -58,9 +58,7 @@ def _page(request, store: Store, status: int = 200, **forms):
 
 @login_required
 def settings_index(request):
-    scope = staff_scope(request.user)
-    if scope.warnings_only:
-        raise Http404
+    scope = dealer_scope(request.user)
     stores = stores_for(request.user).order_by("code")
     return render(request, "dealers/settings/index.html", {"stores": stores, "is_company_admin": scope.store_id is None})
 

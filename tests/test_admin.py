@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -149,12 +150,15 @@ OUR_MODELS = [
 
 
 def test_all_dealer_and_vehicle_models_are_in_admin():
+    """Every model of the two apps has an admin (or is edited inline on its parent)."""
     inline_only = {"storehours", "closingrule", "calendarexception"}  # edited on their store
-    for app_label in ("dealers", "vehicles"):
-        from django.apps import apps
-
-        for model in apps.get_app_config(app_label).get_models():
-            assert model in admin.site._registry or model._meta.model_name in inline_only, model
+    missing = [
+        model._meta.label
+        for app_label in ("dealers", "vehicles")
+        for model in apps.get_app_config(app_label).get_models()
+        if model not in admin.site._registry and model._meta.model_name not in inline_only
+    ]
+    assert missing == [], f"register an admin for: {', '.join(missing)}"
 
 
 @pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m._meta.label)

@@ -45,6 +45,11 @@ PUBLIC_TOKEN_ROUTES = {
     "dealers:invitation_accept": "the e-mailed invitation token; tests/dealers/test_invitations.py",
     "optout:confirm": "the one-click opt-out token of a marketing mail; notifications tests",
 }
+# Objects no dealer owns (a maker's recall campaign): outsiders may open them but must see
+# none of company A's data on them.
+SHARED_ROUTES = {
+    "recalls:campaign": "a maker's recall campaign; each company sees only its own target cars",
+}
 OWNER_PREFIX = "api/v1/me/"
 VEHICLE_PREFIX = "api/v1/dcm/"
 # Company-admin pages: store staff and call-center agents get 404 whatever the object.
@@ -98,12 +103,60 @@ class Cast:
             Delivery.objects.create(notice=notice, channel=channel, status=DeliveryStatus.DELIVERED)
         return notice
 
+    @cached_property
+    def recall_targets(self):
+        """A maker's campaign (shared by all dealers) with one target car in each of A's stores."""
+        from vehicles.models import RecallCampaign, RecallTarget
+
+        campaign = RecallCampaign.objects.create(
+            notification_number="walk-5000", kind="recall", title="Walk recall", defect="-", remedy="-",
+            published_on=dt.date(2026, 10, 1),
+        )
+        return [
+            RecallTarget.objects.create(
+                campaign=campaign, chassis_number=v.chassis_number, vehicle=v, became_target_on=dt.date(2026, 10, 1)
+            )
+            for v in (self.vehicle_a1, self.vehicle_a2)
+        ]
+
+    @cached_property
+    def closing_rules(self):
+        from dealers.models import ClosingRule
+
+        return [ClosingRule.objects.create(store=store, weekday=0) for store in (self.store1, self.store2)]
+
+    @cached_property
+    def calendar_exceptions(self):
+        from dealers.models import CalendarException
+
+        day = dt.date(2027, 5, 3)
+        return [CalendarException.objects.create(store=s, starts_on=day, ends_on=day) for s in (self.store1, self.store2)]
+
+    @cached_property
+    def event(self):
+        from notifications.models import DealerEvent
+
+        event = DealerEvent.objects.create(
+            company=self.company_a, title="A社 春の点検フェア", body="-", starts_on=dt.date(2027, 4, 1),
+            ends_on=dt.date(2027, 4, 2), created_by=self.alice,
+        )
+        event.stores.add(self.store1)
+        return event
+
     def markers(self) -> list[str]:
         """Strings of company A's data that must never appear in an outsider's response."""
-        return [
+        markers = [
             self.vehicle_a1.chassis_number, self.vehicle_a2.chassis_number, self.customer_a1.name,
             self.customer_a2.name, self.bob.email, self.invitation.email,
         ]
+        if "event" in self.__dict__:  # created on demand
+            markers.append(self.event.title)
+        return markers
+
+    def create_everything(self) -> None:
+        """Every on-demand object, so list pages have all kinds of A's data to (not) leak."""
+        for name in ("notice", "recall_targets", "closing_rules", "calendar_exceptions", "event"):
+            getattr(self, name)
 
 
 @dataclass(frozen=True)
@@ -119,6 +172,12 @@ KWARG_FILLERS: dict[str, Filler] = {
     "store_id": Filler(lambda c: c.store1.pk, lambda c: c.store2.pk),
     "user_id": Filler(lambda c: c.bob.pk),
     "invitation_id": Filler(lambda c: c.invitation.pk),
+    "notice_id": Filler(lambda c: c.notice.pk),
+    "campaign_id": Filler(lambda c: c.recall_targets[0].campaign_id),
+    "recall_target_id": Filler(lambda c: c.recall_targets[0].pk, lambda c: c.recall_targets[1].pk),
+    "closing_rule_id": Filler(lambda c: c.closing_rules[0].pk, lambda c: c.closing_rules[1].pk),
+    "calendar_exception_id": Filler(lambda c: c.calendar_exceptions[0].pk, lambda c: c.calendar_exceptions[1].pk),
+    "event_id": Filler(lambda c: c.event.pk),
 }
 # By route name: "pk" says nothing about the model, so each route using it is listed.
 ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
@@ -228,6 +287,15 @@ def owner(user) -> Principal:
     return Principal(user.email, client)
 
 
+def body(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(errors="replace")
+
+
+def leaks(response, markers: list[str]) -> list[str]:
+    return [marker for marker in markers if marker in body(response)]
+
+
 def car(token: str, label: str) -> Principal:
     return Principal(label, Client(), {"Authorization": f"Vehicle {token}"})
 
@@ -292,9 +360,13 @@ def test_outsiders_get_404_on_every_object_route(cast):
     failures = []
     for route in routes:
         url = route.url(cast)
-        status = outsiders[route.audience].fetch(url).status_code
-        if status != 404:
-            failures.append(f"{outsiders[route.audience].label} got {status} on {route.name} {url}")
+        outsider = outsiders[route.audience]
+        response = outsider.fetch(url)
+        if route.name in SHARED_ROUTES:
+            if response.status_code >= 500 or leaks(response, cast.markers()):
+                failures.append(f"{outsider.label} got {response.status_code} {leaks(response, cast.markers())} on {url}")
+        elif response.status_code != 404:
+            failures.append(f"{outsider.label} got {response.status_code} on {route.name} {url}")
     # Then the insiders, to prove each URL names a real object of A (after: POSTs may change it).
     for route in routes:
         url = route.url(cast)
@@ -309,6 +381,12 @@ def test_store_staff_get_404_for_other_stores_and_admin_pages(cast):
     failures = []
     for route in object_routes():
         if route.audience != "staff" or not route.fillable:
+            continue
+        if route.name in SHARED_ROUTES:
+            response = bob.fetch(route.url(cast))
+            other_store = [cast.vehicle_a2.chassis_number, cast.customer_a2.name]
+            if response.status_code >= 500 or leaks(response, other_store):
+                failures.append(f"bob got {response.status_code} {leaks(response, other_store)} on {route.name}")
             continue
         variant = "own" if route.path.startswith(ADMIN_ONLY_PREFIXES) else "other_store"
         url = route.url(cast, variant=variant)
@@ -361,14 +439,13 @@ def test_other_audiences_are_refused(cast):
 
 
 def test_list_routes_show_outsiders_nothing_of_company_a(cast):
-    cast.notice  # noqa: B018 - make sure inbox lists have something of A to leak
+    cast.create_everything()
     outsiders = _outsiders(cast)
     failures = []
     for route in project_routes():
         if route.kwargs:
             continue
-        body = outsiders[route.audience].get("/" + route.path).content.decode(errors="replace")
-        leaked = [marker for marker in cast.markers() if marker in body]
+        leaked = leaks(outsiders[route.audience].get("/" + route.path), cast.markers())
         if leaked:
             failures.append(f"{outsiders[route.audience].label} sees {leaked} on {route.name}")
     assert not failures, "\n".join(failures)

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dealers.calendar import BUSINESS_TZ
 from notifications.ics import CalendarEvent, calendar_text, mimetype
 from notifications.models import Delivery, DeliveryStatus, Notice, NoticeKind, NoticeStatus
 from notifications.services.owner_notices import due_facts, owner_notice_send
@@ -31,8 +32,8 @@ def appointment_facts(appointment: Appointment, *, ics: bool = False) -> dict[st
     """JSON-safe facts for the owner's notice; `ics` adds what the calendar attachment needs."""
     facts: dict[str, Any] = {
         "appointment": {
-            "id": appointment.pk, "starts_at": appointment.starts_at.isoformat(),
-            "ends_at": appointment.ends_at.isoformat(), "state": appointment.state,
+            "id": appointment.pk, "starts_at": appointment.starts_at.astimezone(BUSINESS_TZ).isoformat(),
+            "ends_at": appointment.ends_at.astimezone(BUSINESS_TZ).isoformat(), "state": appointment.state,
         }
     }
     if ics:

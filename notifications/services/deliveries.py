@@ -115,7 +115,11 @@ def inbox_deliver_due(*, now: dt.datetime) -> int:
                 WHERE status = 'queued' AND channel IN ('navi', 'app') AND next_attempt_at <= %(now)s
                 RETURNING notice_id
             ), sent AS (
-                UPDATE {NOTICE_TABLE} SET status = 'sent' WHERE id IN (SELECT notice_id FROM delivered) AND status = 'queued'
+                -- A join driven by the delivered rows (pkey lookups): with IN (…) and stale
+                -- statistics the planner may scan the notices once per delivered row.
+                UPDATE {NOTICE_TABLE} n SET status = 'sent'
+                FROM (SELECT DISTINCT notice_id FROM delivered) d
+                WHERE n.id = d.notice_id AND n.status = 'queued'
             )
             SELECT count(*) FROM delivered""",  # noqa: S608 - names from model metadata and enums; values are parameters
         {"now": now},

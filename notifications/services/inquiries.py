@@ -55,7 +55,7 @@ def inquiry_open(
     inquiry = Inquiry.objects.create(
         company_id=store.company_id, store=store, vehicle_id=reply.vehicle_id, notice_id=reply.notice_id,
         customer_id=reply.vehicle.customer_id, kind=kind, question=question,
-        alternatives=[at.isoformat() for at in alternatives], due_at=inquiry_due_at(calendar, reply.received_at),
+        alternatives=[at.astimezone(BUSINESS_TZ).isoformat() for at in alternatives], due_at=inquiry_due_at(calendar, reply.received_at),
         created_at=reply.received_at,
     )
     audit_record(action="inquiry.open", target=inquiry, actor=None, company=store.company_id, kind=kind, reply_id=reply.pk)
@@ -73,7 +73,7 @@ def inquiry_answer(
     times = proposed_times_check(store=inquiry.store, times=proposed_times) if proposed_times else []
     now = timezone.now()
     updated = Inquiry.objects.filter(pk=inquiry.pk, status=InquiryStatus.OPEN).update(
-        status=InquiryStatus.ANSWERED, answer=answer, proposed_times=[t.isoformat() for t in times],
+        status=InquiryStatus.ANSWERED, answer=answer, proposed_times=[t.astimezone(BUSINESS_TZ).isoformat() for t in times],
         answered_by=actor, answered_at=now,
     )
     if not updated:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from dealers.calendar import StoreCalendar, business_date
+from dealers.calendar import BUSINESS_TZ, StoreCalendar, business_date
 from dealers.models import Store
 from notifications.models import InquiryKind, NoticeKind, Reply, ReplyIntent, ReplyOutcome
 from notifications.parsing.when import parse_when
@@ -105,14 +105,14 @@ def _notify(ctx: _Context, stage: str, *, kind: str = NoticeKind.APPOINTMENT, **
         vehicle=ctx.reply.vehicle, store=ctx.store, kind=kind, stage=stage, dedupe_key=f"{ctx.key}:{stage}",
         source_id=ctx.reply.pk, due=ctx.due,
         context={
-            **facts, "store_closed": closed, "answer_from": opening.isoformat() if opening else None,
+            **facts, "store_closed": closed, "answer_from": opening.astimezone(BUSINESS_TZ).isoformat() if opening else None,
             "reply_text": ctx.reply.text[:500],
         },
     )
 
 
 def _iso(times) -> list[str]:
-    return [at.isoformat() for at in times]
+    return [at.astimezone(BUSINESS_TZ).isoformat() for at in times]
 
 
 def _book(ctx: _Context, *, check_open: bool = True) -> str:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from dealers.access import staff_scope, stores_for
 from dealers.models import DealerCompany
-from dealers.portal import is_htmx
+from dealers.portal import dealer_scope, is_htmx
 from notifications.event_portal import event_results
 from notifications.event_selectors import event_get_for_staff, events_for_staff
 from notifications.models import DealerEventStatus
@@ -28,14 +28,13 @@ LIST_SIZE = 100
 
 def _composer_scope(user):
     """(company, stores) of someone allowed to write event mail; 404 for call-center agents."""
-    scope = staff_scope(user)
-    if scope.warnings_only:
-        raise Http404
+    scope = dealer_scope(user)
     return DealerCompany.objects.get(pk=min(scope.company_ids)), stores_for(user).filter(is_active=True).order_by("code")
 
 
 @login_required
 def event_list(request):
+    dealer_scope(request.user)
     events = list(events_for_staff(request.user).order_by("-created_at", "-id")[:LIST_SIZE])
     results = event_results(e.pk for e in events if e.status == DealerEventStatus.SENT)
     rows = [(event, results.get(event.pk)) for event in events]

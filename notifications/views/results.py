@@ -7,14 +7,15 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dealers.access import staff_scope, stores_for
+from dealers.access import stores_for
 from dealers.models import Store
+from dealers.portal import dealer_scope
 from notifications.funnel import FUNNEL_KINDS, STEP_LABELS, STEPS, FunnelRow, funnel_totals, notice_funnel
 
 DEFAULT_DAYS = 30
@@ -46,7 +47,7 @@ class FunnelForm(forms.Form):
 
 
 def _funnel(request) -> tuple[FunnelForm, list[FunnelRow], dict]:
-    staff_scope(request.user)  # 404 for anyone but dealer staff
+    dealer_scope(request.user)  # 404 for anyone but dealer staff
     form = FunnelForm(request.GET or {}, stores=stores_for(request.user).order_by("code"))
     if not form.is_valid():
         return form, [], {}
@@ -59,8 +60,6 @@ def _funnel(request) -> tuple[FunnelForm, list[FunnelRow], dict]:
 
 @login_required
 def results(request):
-    if staff_scope(request.user).warnings_only:
-        raise Http404
     form, rows, data = _funnel(request)
     context = {"form": form, "rows": rows, "totals": funnel_totals(rows), "steps": STEPS, "period": data,
                "csv_query": request.GET.urlencode()}
@@ -84,8 +83,6 @@ def _csv_lines(rows: list[FunnelRow]):
 
 @login_required
 def results_csv(request):
-    if staff_scope(request.user).warnings_only:
-        raise Http404
     form, rows, data = _funnel(request)
     if form.errors:
         return render(request, "notifications/portal/results.html", {"form": form, "rows": [], "steps": STEPS}, status=400)

@@ -10,8 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from dealers.access import staff_scope
 from dealers.models import DealerCompany
+from dealers.portal import dealer_scope
 from notifications.models import ReminderPolicy
 from notifications.services.policy import POLICY_FIELDS, reminder_policy_for, reminder_policy_update
 
@@ -24,9 +24,7 @@ class ReminderPolicyForm(forms.ModelForm):
 
 @login_required
 def reminder_settings(request):
-    scope = staff_scope(request.user)
-    if scope.warnings_only:
-        raise Http404
+    scope = dealer_scope(request.user)
     company = DealerCompany.objects.get(pk=min(scope.company_ids))
     can_edit = scope.store_id is None  # company admins
     policy = reminder_policy_for(company)

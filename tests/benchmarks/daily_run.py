@@ -104,21 +104,39 @@ def _shaken_keys(day: dt.date) -> set[str]:
     return set(Notice.objects.filter(kind="shaken", send_on=day).values_list("dedupe_key", flat=True))
 
 
+STEPS = ("deliveries.deliveries_cancel_stale", "_insert_notices", "deliveries.deliveries_create",
+         "deliveries.deliveries_unpause_paired", "deliveries.inbox_deliver_due")
+
+
+def _instrument(module, timings: dict) -> list:
+    """Wrap the run's steps to time them (first call only: the run, not the re-run)."""
+    restore = []
+    for path in STEPS:
+        owner = module
+        *parents, name = path.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent)
+        real = getattr(owner, name)
+
+        def timed(*args, _real=real, _name=name, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _real(*args, **kwargs)
+            finally:
+                timings.setdefault(_name, (time.perf_counter() - started) * 1000)
+
+        setattr(owner, name, timed)
+        restore.append((owner, name, real))
+    return restore
+
+
 def measure_run(day: dt.date) -> dict:
     from django.db import transaction
 
     from notifications.services import daily_run as module
 
     timings: dict = {}
-    real = module._insert_notices
-
-    def timed_insert(window, policies):
-        started = time.perf_counter()
-        counts = real(window, policies)
-        timings.setdefault("scans_ms", (time.perf_counter() - started) * 1000)
-        return counts
-
-    module._insert_notices = timed_insert
+    restore = _instrument(module, timings)
     try:
         with transaction.atomic():
             _prepare(day)
@@ -134,7 +152,9 @@ def measure_run(day: dt.date) -> dict:
     except _Rollback:
         pass
     finally:
-        module._insert_notices = real
+        for owner, name, real in restore:
+            setattr(owner, name, real)
+    timings["scans_ms"] = timings["_insert_notices"]
     return timings
 
 
@@ -239,5 +259,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({rerun_median / run_median:.0%} of the run)")
     print(f"first of the month {first}: run {first_run['run_ms']:.1f} ms with {sum(first_run['notices'].values())} notices "
           f"({first_run['notices']}), shaken bound {first_bound:.1f} ms")
+    steps = {name.rsplit(".", 1)[-1]: statistics.median(r[name.rsplit(".", 1)[-1]] for _, r, _ in rows) for name in STEPS}
+    print("median per step (ms): " + ", ".join(f"{name} {ms:.1f}" for name, ms in steps.items()))
     print(f"peak RSS: {rss_before:.0f} MB before the runs, {rss_after:.0f} MB after")
     return 0

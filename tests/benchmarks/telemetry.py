@@ -231,7 +231,7 @@ def main(argv: list[str]) -> int:
         cars = _setup(env, opts.vehicles)
         port = _free_port()
         server = _start_gunicorn(env, opts.workers, port)
-        base = time.time() - 30 * 86400  # readings a month back, one second apart, moving forward
+        base = time.time() - 60 * 86400  # readings two months back, one second apart, moving forward
         _load(port, "real", cars, argparse.Namespace(**{**vars(opts), "seconds": 2}), 0, base)  # warm-up
         print(f"gunicorn: {opts.workers} sync workers, DEBUG off; clients: {opts.clients} processes x {opts.threads} "
               f"threads; {READINGS_PER_BATCH} readings per batch; {opts.seconds:.0f} s per measurement; "
@@ -240,7 +240,7 @@ def main(argv: list[str]) -> int:
         for _round in range(opts.rounds):
             for kind in ("real", "ceiling"):
                 result = _load(port, kind, cars, opts, sequence, base)
-                sequence += 5000  # disjoint message ids and later times for the next measurement
+                sequence += 1000  # disjoint message ids and later times for the next measurement
                 results.append(result)
                 print(_row(result), flush=True)
         best = {kind: max((r for r in results if r["kind"] == kind), key=lambda r: r["rate"]) for kind in ("real", "ceiling")}

@@ -14,6 +14,7 @@ import socket
 import time
 from collections.abc import Callable
 
+import kombu.pools
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
@@ -38,6 +39,9 @@ def _point_at(url: str) -> None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools per connection in a global registry; a stopped worker closes
+    # them, and the next test must not pick a closed one up.
+    kombu.pools.reset()
 
 
 @pytest.fixture(scope="module")

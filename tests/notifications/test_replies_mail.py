@@ -9,6 +9,7 @@ from email.mime.text import MIMEText
 import pytest
 
 from notifications.ics import CalendarEvent, calendar_text, fold
+from notifications.inbound_smtp import token_from_address
 from notifications.parsing.mail import MalformedMail, decode, mail_parse, strip_quoted
 
 
@@ -135,3 +136,12 @@ def test_fold_never_splits_a_character():
     folded = fold("X" * 10 + "あ" * 40)
     assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
     assert folded.replace("\r\n ", "") == "X" * 10 + "あ" * 40
+
+
+def test_token_from_address_is_case_insensitive_and_strict():
+    token = "0123456789abcdef0123456789abcdef"
+    assert token_from_address(f"<{token.upper()}@REPLY.TCONNECT.EXAMPLE.JP>") == token
+    assert token_from_address(f"{token}@reply.tconnect.example.jp.") == token
+    assert token_from_address(f"{token}@evil.example.jp") is None
+    assert token_from_address("no-at-sign") is None
+    assert token_from_address(f"{token}+x@reply.tconnect.example.jp") is None

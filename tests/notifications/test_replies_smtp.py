@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import socket
+from email import policy
 from email.mime.text import MIMEText
 
 import pytest
 from django.conf import settings
 
-from notifications.inbound_smtp import reply_smtp_controller, token_from_address
+from notifications.inbound_smtp import reply_smtp_controller
 from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
 from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
@@ -64,7 +65,7 @@ def address(notice: Notice) -> str:
 def message(text: str, *, to: str, sender: str = "alice@example.jp", charset: str = "iso-2022-jp", msgid: str = "<r1@example.jp>"):
     mail = MIMEText(text, "plain", charset)
     mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = sender, to, "Re: 車検のご案内", msgid
-    return mail.as_bytes()
+    return mail.as_bytes(policy=policy.compat32.clone(linesep="\r\n"))  # CRLF line ends, as on the wire
 
 
 def send(port: int, to: str, raw: bytes, sender: str = "alice@example.jp"):
@@ -162,11 +163,3 @@ def test_malformed_and_empty_mail_never_stop_the_listener(listener, cast):
     reply = wait_for(lambda: _processed(notice))
     assert reply.text == "明日の夕方で"
 
-
-def test_token_from_address_is_case_insensitive_and_strict():
-    token = "0123456789abcdef0123456789abcdef"
-    assert token_from_address(f"<{token.upper()}@REPLY.TCONNECT.EXAMPLE.JP>") == token
-    assert token_from_address(f"{token}@reply.tconnect.example.jp.") == token
-    assert token_from_address(f"{token}@evil.example.jp") is None
-    assert token_from_address("no-at-sign") is None
-    assert token_from_address(f"{token}+x@reply.tconnect.example.jp") is None

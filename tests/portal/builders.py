@@ -46,3 +46,32 @@ def notice(vehicle, *, kind="shaken", stage="m3", send_on=None, status="sent", d
             read_at=now if state == DeliveryStatus.READ else None,
         )
     return n
+
+
+def reply(notice_, *, intent="book", text="来週の火曜 10時でお願いします", outcome="requested", channel="app"):
+    from notifications.models import Reply
+
+    return Reply.objects.create(
+        company_id=notice_.company_id, notice=notice_, vehicle=notice_.vehicle, channel=channel, intent=intent,
+        text=text, message_id=f"test-{next(_seq)}", status="processed", outcome=outcome, received_at=timezone.now(),
+    )
+
+
+def inquiry(vehicle, *, store=None, question="オイル交換の料金は？", due_at=None, notice_=None, status="open"):
+    from notifications.models import Inquiry
+
+    return Inquiry.objects.create(
+        company_id=vehicle.company_id, store=store or vehicle.store, vehicle=vehicle, customer=vehicle.customer,
+        notice=notice_, question=question, status=status, due_at=due_at or timezone.now() + dt.timedelta(hours=4),
+    )
+
+
+def appointment(vehicle, *, starts_at, state="confirmed", store=None, notice_=None, due_kind="", due_event_date=None):
+    from vehicles.models import Appointment
+
+    store = store or vehicle.store
+    return Appointment.objects.create(
+        company_id=vehicle.company_id, store=store, vehicle=vehicle, customer=vehicle.customer, starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(minutes=store.slot_minutes), state=state,
+        notice_id=notice_.pk if notice_ else None, due_kind=due_kind, due_event_date=due_event_date,
+    )

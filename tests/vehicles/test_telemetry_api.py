@@ -109,10 +109,10 @@ def test_missing_measurements_keep_the_last_known_value(car, client):
 
 
 def test_query_count_does_not_grow_with_the_batch(car, client, django_assert_num_queries):
-    # auth, savepoint, claim + state read, state upsert, warnings, release (COPY is not counted)
-    with django_assert_num_queries(6):
+    # auth, savepoint, claim (+ state read), state + warnings, release (COPY is not counted)
+    with django_assert_num_queries(5):
         assert post(client, batch(reading()))[0] == 201
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert post(client, batch(*(reading(minutes_ago=i / 10) for i in range(100))))[0] == 201
 
 

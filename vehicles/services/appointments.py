@@ -248,7 +248,7 @@ def appointment_propose(*, appointment: Appointment, alternatives: Sequence[dt.d
         actor=actor, release=True, stamp="cancelled_at", extra={"cancel_reason": "store_proposed"},
     )
     times = proposed_times_check(store=appointment.store, times=alternatives)
-    appointment.proposed_times = [t.isoformat() for t in times]
+    appointment.proposed_times = [t.astimezone(BUSINESS_TZ).isoformat() for t in times]
     appointment.save(update_fields=["proposed_times"])
     return appointment
 

@@ -42,16 +42,24 @@ class BatchResult:
 
 
 # Claims the message id (a resend conflicts and gets no id) and reads the car's last state
-# for the odometer check, in one round trip.
+# for the odometer check, in one round trip. For a new batch it also locks the state row
+# until commit: batches of one car take turns from here on, so the write statement below
+# (a fresh snapshot, taken after the lock) always sees the newest committed state and warnings.
+# The EXISTS makes the claim run first, and keeps a resend from locking anything.
 _CLAIM_SQL = """
 WITH claim AS (
     INSERT INTO vehicles_telemetrybatch (vehicle_id, message_id, received_at, accepted)
-    VALUES (%s, %s, %s, %s)
+    VALUES (%(vehicle)s, %(message_id)s, %(now)s, %(accepted)s)
     ON CONFLICT (vehicle_id, message_id) DO NOTHING
     RETURNING id
+),
+state AS (
+    SELECT s.last_recorded_at, s.odometer_km FROM vehicles_vehiclestate s
+    WHERE s.vehicle_id = %(vehicle)s AND EXISTS (SELECT 1 FROM claim)
+    FOR UPDATE
 )
-SELECT (SELECT id FROM claim), s.last_recorded_at, s.odometer_km
-FROM (VALUES (1)) AS one LEFT JOIN vehicles_vehiclestate s ON s.vehicle_id = %s
+SELECT (SELECT id FROM claim), state.last_recorded_at, state.odometer_km
+FROM (VALUES (1)) AS one LEFT JOIN state ON true
 """
 
 _ORIGINAL_SQL = """
@@ -61,53 +69,70 @@ SELECT b.accepted,
 FROM vehicles_telemetrybatch b WHERE b.vehicle_id = %s AND b.message_id = %s
 """
 
-_COPY_SQL = f"COPY {READINGS_TABLE} (vehicle_id, batch_id, received_at, {', '.join(ROW_COLUMNS)}) FROM STDIN"
+# Binary COPY with the column types given up front: psycopg then skips per-value type lookup.
+_COPY_SQL = f"COPY {READINGS_TABLE} (vehicle_id, batch_id, received_at, {', '.join(ROW_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_COPY_TYPES = [
+    "int8", "int8", "timestamptz",  # vehicle_id, batch_id, received_at
+    "timestamptz", "int4", "numeric", "varchar", "varchar", "int2", "varchar[]", "varchar[]", "varchar[]", "bool",
+]
 
-# Only moves forward: the WHERE makes an older batch a no-op (and RETURNING empty). The row
-# lock it takes also serialises racing batches of one car until commit, so the warning
-# statement that follows always compares against the newest committed state.
-_STATE_SQL = """
-INSERT INTO vehicles_vehiclestate AS s (
-    vehicle_id, last_recorded_at, updated_at, odometer_km, battery_voltage, smart_key_battery,
-    oil_level, oil_level_percent, lamps, dtcs_stored, dtcs_pending, third_party_device, vin)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (vehicle_id) DO UPDATE SET
-    last_recorded_at = EXCLUDED.last_recorded_at,
-    updated_at = EXCLUDED.updated_at,
-    odometer_km = COALESCE(EXCLUDED.odometer_km, s.odometer_km),
-    battery_voltage = COALESCE(EXCLUDED.battery_voltage, s.battery_voltage),
-    smart_key_battery = COALESCE(NULLIF(EXCLUDED.smart_key_battery, 'unknown'), s.smart_key_battery),
-    oil_level = COALESCE(NULLIF(EXCLUDED.oil_level, 'unknown'), s.oil_level),
-    oil_level_percent = COALESCE(EXCLUDED.oil_level_percent, s.oil_level_percent),
-    lamps = EXCLUDED.lamps,
-    dtcs_stored = EXCLUDED.dtcs_stored,
-    dtcs_pending = EXCLUDED.dtcs_pending,
-    third_party_device = EXCLUDED.third_party_device,
-    vin = COALESCE(NULLIF(EXCLUDED.vin, ''), s.vin)
-WHERE s.last_recorded_at < EXCLUDED.last_recorded_at
-RETURNING 1
-"""
-
-# State change detection in one statement: close what is no longer reported, open what is
-# new. The partial unique index (one open warning per code) turns a racing duplicate into
-# DO NOTHING.
-_WARNINGS_SQL = """
-WITH reported(code, kind, severity) AS (
+# Everything after the COPY in one statement:
+# - the latest state, only forward in time (an older batch makes `state` empty: stored, no
+#   change, and then nothing below happens);
+# - warnings as state changes: close the open ones no longer reported, open the new ones; the
+#   partial unique index (one open warning per code) turns a racing duplicate into DO NOTHING;
+# - the car's third-party-device flag, written only when it changes.
+# Measurements missing from the newest reading keep their last value; codes and lamps do not.
+_WRITE_SQL = """
+WITH state AS (
+    INSERT INTO vehicles_vehiclestate AS s (
+        vehicle_id, last_recorded_at, updated_at, odometer_km, battery_voltage, smart_key_battery,
+        oil_level, oil_level_percent, lamps, dtcs_stored, dtcs_pending, third_party_device, vin)
+    VALUES (%(vehicle)s, %(recorded_at)s, %(now)s, %(odometer_km)s, %(battery_voltage)s, %(smart_key_battery)s,
+            %(oil_level)s, %(oil_level_percent)s, %(lamps)s, %(dtcs_stored)s, %(dtcs_pending)s,
+            %(third_party)s, %(vin)s)
+    ON CONFLICT (vehicle_id) DO UPDATE SET
+        last_recorded_at = EXCLUDED.last_recorded_at,
+        updated_at = EXCLUDED.updated_at,
+        odometer_km = COALESCE(EXCLUDED.odometer_km, s.odometer_km),
+        battery_voltage = COALESCE(EXCLUDED.battery_voltage, s.battery_voltage),
+        smart_key_battery = COALESCE(NULLIF(EXCLUDED.smart_key_battery, 'unknown'), s.smart_key_battery),
+        oil_level = COALESCE(NULLIF(EXCLUDED.oil_level, 'unknown'), s.oil_level),
+        oil_level_percent = COALESCE(EXCLUDED.oil_level_percent, s.oil_level_percent),
+        lamps = EXCLUDED.lamps,
+        dtcs_stored = EXCLUDED.dtcs_stored,
+        dtcs_pending = EXCLUDED.dtcs_pending,
+        third_party_device = EXCLUDED.third_party_device,
+        vin = COALESCE(NULLIF(EXCLUDED.vin, ''), s.vin)
+    WHERE s.last_recorded_at < EXCLUDED.last_recorded_at
+    RETURNING 1
+),
+reported(code, kind, severity) AS (
     SELECT * FROM unnest(%(codes)s::text[], %(kinds)s::text[], %(severities)s::text[])
 ),
 closed AS (
     UPDATE vehicles_vehiclewarning w SET closed_at = %(now)s, closed_batch_id = %(batch)s
     WHERE w.vehicle_id = %(vehicle)s AND w.closed_at IS NULL AND w.code <> ALL(%(codes)s::text[])
+      AND EXISTS (SELECT 1 FROM state)
     RETURNING w.code
 ),
 opened AS (
     INSERT INTO vehicles_vehiclewarning (vehicle_id, code, kind, severity, opened_at, opened_batch_id)
     SELECT %(vehicle)s, r.code, r.kind, COALESCE(d.severity, r.severity), %(now)s, %(batch)s
     FROM reported r LEFT JOIN vehicles_diagnosticcode d ON d.code = r.code
+    WHERE EXISTS (SELECT 1 FROM state)
     ON CONFLICT (vehicle_id, code) WHERE closed_at IS NULL DO NOTHING
     RETURNING code
+),
+flag AS (
+    UPDATE vehicles_vehicle SET third_party_obd_device = %(third_party)s
+    WHERE id = %(vehicle)s AND third_party_obd_device <> %(third_party)s AND EXISTS (SELECT 1 FROM state)
+    RETURNING 1
 )
-SELECT 'opened', code FROM opened UNION ALL SELECT 'closed', code FROM closed
+SELECT 'state', NULL FROM state
+UNION ALL SELECT 'opened', code FROM opened
+UNION ALL SELECT 'closed', code FROM closed
+UNION ALL SELECT 'flag', NULL FROM flag
 """
 
 
@@ -135,26 +160,51 @@ def telemetry_batch_ingest(*, vehicle: Vehicle, data: Any, now: dt.datetime | No
 @transaction.atomic
 def _ingest(vehicle: Vehicle, parsed: ParsedBatch, now: dt.datetime) -> BatchResult:
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_SQL, [vehicle.pk, parsed.message_id, now, len(parsed.rows), vehicle.pk])
+        cursor.execute(
+            _CLAIM_SQL, {"vehicle": vehicle.pk, "message_id": parsed.message_id, "now": now, "accepted": len(parsed.rows)}
+        )
         batch_id, state_time, state_odometer = cursor.fetchone()
         if batch_id is None:
             return _original(cursor, vehicle, parsed.message_id)
         _check_odometer(parsed, state_time, state_odometer)
         # The raw psycopg cursor (COPY is not in Django's API): wrap its errors as Django's.
         with connection.wrap_database_errors, cursor.cursor.copy(_COPY_SQL) as copy:
+            copy.set_types(_COPY_TYPES)
             head = (vehicle.pk, batch_id, now)
             for row in parsed.rows:
                 copy.write_row(head + row)
-        latest = parsed.latest
-        cursor.execute(_STATE_SQL, [vehicle.pk, latest[R_TIME], now, *latest[R_ODOMETER:], parsed.vin])
-        if cursor.fetchone() is None:  # an older batch arriving late: stored, state untouched
-            return BatchResult(parsed.message_id, len(parsed.rows))
-        opened, closed = _warnings_update(cursor, vehicle, batch_id, latest, now)
-    third_party = latest[-1]
-    if third_party != vehicle.third_party_obd_device:
-        Vehicle.objects.filter(pk=vehicle.pk).update(third_party_obd_device=third_party)
-        vehicle.third_party_obd_device = third_party
+        cursor.execute(_WRITE_SQL, _write_params(vehicle, batch_id, parsed, now))
+        changes = cursor.fetchall()
+    opened = sorted(code for change, code in changes if change == "opened")
+    closed = sorted(code for change, code in changes if change == "closed")
+    if any(change == "flag" for change, _code in changes):
+        vehicle.third_party_obd_device = parsed.latest[-1]
     return BatchResult(parsed.message_id, len(parsed.rows), opened, closed)
+
+
+def _write_params(vehicle: Vehicle, batch_id: int, parsed: ParsedBatch, now: dt.datetime) -> dict:
+    recorded_at, odometer, voltage, smart_key, oil, oil_percent, lamps, stored, pending, third_party = parsed.latest
+    codes = _reported_codes(parsed.latest)
+    kinds = [cast(str, code_kind(code)) for code in codes]  # validated: always well formed
+    return {
+        "vehicle": vehicle.pk,
+        "batch": batch_id,
+        "now": now,
+        "recorded_at": recorded_at,
+        "odometer_km": odometer,
+        "battery_voltage": voltage,
+        "smart_key_battery": smart_key,
+        "oil_level": oil,
+        "oil_level_percent": oil_percent,
+        "lamps": lamps,
+        "dtcs_stored": stored,
+        "dtcs_pending": pending,
+        "third_party": third_party,
+        "vin": parsed.vin,
+        "codes": codes,
+        "kinds": kinds,
+        "severities": [DEFAULT_SEVERITY[kind] for kind in kinds],
+    }
 
 
 def _original(cursor, vehicle: Vehicle, message_id: str) -> BatchResult:
@@ -188,24 +238,3 @@ def _reported_codes(latest: tuple) -> list[str]:
     if third_party:
         codes.append(THIRD_PARTY_DEVICE_CODE)
     return codes
-
-
-def _warnings_update(cursor, vehicle: Vehicle, batch_id: int, latest: tuple, now: dt.datetime) -> tuple[list[str], list[str]]:
-    codes = _reported_codes(latest)
-    kinds = [cast(str, code_kind(code)) for code in codes]  # validated: always well formed
-    cursor.execute(
-        _WARNINGS_SQL,
-        {
-            "codes": codes,
-            "kinds": kinds,
-            "severities": [DEFAULT_SEVERITY[kind] for kind in kinds],
-            "now": now,
-            "batch": batch_id,
-            "vehicle": vehicle.pk,
-        },
-    )
-    opened: list[str] = []
-    closed: list[str] = []
-    for change, code in cursor.fetchall():
-        (opened if change == "opened" else closed).append(code)
-    return sorted(opened), sorted(closed)

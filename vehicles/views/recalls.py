@@ -13,10 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dealers.access import staff_scope, stores_for
+from dealers.access import stores_for
 from dealers.keyset import keyset_page
 from dealers.models import Store
-from dealers.portal import is_htmx, query_without
+from dealers.portal import dealer_scope, is_htmx, query_without
 from vehicles.models import RecallStatus
 from vehicles.recall_portal import campaign_get_for_staff, campaign_overviews
 from vehicles.recall_selectors import recall_completion, recall_target_get_for_staff, recall_targets_for_staff
@@ -65,14 +65,14 @@ def _next_url(request, default: str) -> str:
 
 @login_required
 def campaign_list(request):
-    staff_scope(request.user)  # 404 for anyone but dealer staff
+    dealer_scope(request.user)  # 404 for anyone but dealer staff (call-center agents too)
     return render(request, "vehicles/recalls/campaigns.html", {"overviews": campaign_overviews(request.user)})
 
 
 @login_required
 def campaign_detail(request, campaign_id: int):
     campaign = campaign_get_for_staff(request.user, campaign_id)
-    scope = staff_scope(request.user)
+    scope = dealer_scope(request.user)
     stores = stores_for(request.user).order_by("code")
     form = TargetFilterForm(request.GET or None, stores=stores)
     targets = recall_targets_for_staff(request.user).filter(campaign=campaign)

@@ -1,0 +1,96 @@
+"""The Today page: each section with its scope, and a query count that ignores the data size."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from dealers.calendar import BUSINESS_TZ
+from tests.portal.builders import appointment, inquiry, notice, reply
+from tests.portal.conftest import plated_vehicle
+from vehicles.models import VehicleWarning
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), BUSINESS_TZ)
+
+
+def _busy_store(store, n: int = 1):
+    """n of everything the Today page lists, at `store`."""
+    today = timezone.localdate()
+    for i in range(n):
+        car = plated_vehicle(store=store, shaken_expiry=today + dt.timedelta(days=10 + i % 15))
+        appointment(car, starts_at=at(today, 23 - i % 2) if i % 2 else at(today + dt.timedelta(days=1), 10))
+        appointment(car, starts_at=at(today + dt.timedelta(days=5), 11), state="requested")
+        inquiry(car)
+        reply(notice(car, send_on=today + dt.timedelta(days=i % 7), status="queued", deliveries={}))
+        VehicleWarning.objects.create(vehicle=car, code="lamp:charging", kind="lamp", severity="stop_now",
+                                      opened_at=timezone.now())
+
+
+def test_root_goes_to_today(as_alice):
+    response = as_alice.get("/")
+    assert response.status_code == 302 and response["Location"] == "/today/"
+
+
+def test_company_admin_sees_every_section(cast, as_alice):
+    _busy_store(cast.store1, 2)
+    _busy_store(cast.other_store, 1)  # company B: never shown
+    board = as_alice.get("/today/").context["board"]
+    assert board.followups.total == 2
+    assert len(board.appointments_today) == 1 and len(board.appointments_tomorrow) == 1
+    assert board.requested.total == 2 and board.inquiries.total == 2 and board.replies.total == 2
+    assert sum(day.total for day in board.reminders) == 2
+    assert board.lapsing.total == 2
+
+
+def test_a_booked_shaken_is_not_listed_as_lapsing(cast, as_alice):
+    today = timezone.localdate()
+    booked = plated_vehicle(store=cast.store1, shaken_expiry=today + dt.timedelta(days=20))
+    free = plated_vehicle(store=cast.store1, shaken_expiry=today + dt.timedelta(days=21))
+    plated_vehicle(store=cast.store1, shaken_expiry=today + dt.timedelta(days=45))  # not yet
+    appointment(booked, starts_at=at(today + dt.timedelta(days=7), 10), due_kind="shaken", due_event_date=booked.shaken_expiry)
+    lapsing = as_alice.get("/today/").context["board"].lapsing
+    assert [v.pk for v in lapsing.items] == [free.pk]
+
+
+def test_overdue_inquiries_come_first(cast, as_alice):
+    car = plated_vehicle(store=cast.store1)
+    later = inquiry(car, due_at=timezone.now() + dt.timedelta(hours=5))
+    overdue = inquiry(car, due_at=timezone.now() - dt.timedelta(hours=1))
+    items = as_alice.get("/today/").context["board"].inquiries.items
+    assert [q.pk for q in items] == [overdue.pk, later.pk]
+
+
+def test_store_staff_see_their_store(cast, as_bob):
+    _busy_store(cast.store1, 1)
+    _busy_store(cast.store2, 2)
+    board = as_bob.get("/today/").context["board"]
+    assert board.followups.total == 1 and board.inquiries.total == 1 and board.lapsing.total == 1
+    assert len(board.appointments) == 1
+
+
+def test_call_center_sees_follow_ups_only(cast, as_carol, as_charlie):
+    _busy_store(cast.store1, 1)
+    response = as_carol.get("/today/")
+    board = response.context["board"]
+    assert board.warnings_only and board.followups.total == 1
+    assert board.inquiries.total == 0 and board.appointments == [] and board.lapsing.total == 0
+    assert 'href="/vehicles/' not in response.content.decode()  # agents cannot open vehicle pages
+    assert as_charlie.get("/today/").context["board"].followups.total == 0
+
+
+def test_today_query_count_is_fixed(cast, as_alice, django_assert_num_queries):
+    _busy_store(cast.store1, 1)
+    as_alice.get("/today/")
+    # session, user, follow-ups, appointments, requests, inquiries, replies, reminders, events, lapsing
+    with django_assert_num_queries(10):
+        as_alice.get("/today/")
+    _busy_store(cast.store2, 6)
+    with django_assert_num_queries(10):
+        response = as_alice.get("/today/")
+    assert response.context["board"].inquiries.total == 7
