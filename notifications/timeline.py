@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from notifications.models import Delivery, Inquiry, Notice, NoticeKind, Reply
 from vehicles.models import Appointment, RecallStatus, RecallTarget, Vehicle, VehicleWarning
@@ -49,9 +50,11 @@ class TimelineEntry:
 def stage_label(kind: str, stage: str) -> str:
     """Human words for a notice's stage code (m3, window, d14, lapsed, pre, month, r0, r30 …)."""
     if match := _MONTHS_RE.match(stage):
-        return _("%(n)s months before") % {"n": match.group(1)}
+        n = int(match.group(1))
+        return ngettext("%(n)d month before", "%(n)d months before", n) % {"n": n}
     if match := _DAYS_RE.match(stage):
-        return _("%(n)s days before") % {"n": match.group(1)}
+        n = int(match.group(1))
+        return ngettext("%(n)d day before", "%(n)d days before", n) % {"n": n}
     if match := _RECALL_RE.match(stage):
         return _("first notice") if match.group(1) == "0" else _("reminder after %(n)s days") % {"n": match.group(1)}
     words = {
@@ -134,8 +137,9 @@ def _appointment_entries(vehicle: Vehicle, limit: int) -> list[TimelineEntry]:
 def _warning_entries(vehicle: Vehicle, limit: int) -> list[TimelineEntry]:
     entries = []
     for w in VehicleWarning.objects.filter(vehicle=vehicle).order_by("-opened_at")[:limit]:
-        entries.append(TimelineEntry(w.opened_at, "warning", _("Warning %(code)s") % {"code": w.code}, w.get_severity_display(),
-                                     "open" if w.closed_at is None else "closed", w.get_severity_display()))
+        state = w.severity if w.closed_at is None else "closed"
+        entries.append(TimelineEntry(w.opened_at, "warning", _("Warning %(code)s") % {"code": w.code}, "",
+                                     state, w.get_severity_display()))
         if w.closed_at:
             entries.append(TimelineEntry(w.closed_at, "warning", _("Warning %(code)s cleared") % {"code": w.code}, "", "closed", _("Cleared")))
     return entries

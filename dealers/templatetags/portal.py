@@ -45,6 +45,19 @@ def jdate(value) -> str:
 
 
 @register.filter
+def mdate(value) -> str:
+    """Month and day for compact tables: 11月26日(木) / Thu 26 Nov."""
+    day = _local(value)
+    if day is None:
+        return ""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if _japanese():
+        return f"{day.month}月{day.day}日({_JA_WEEKDAYS[day.weekday()]})"
+    return f"{WEEKDAYS_ABBR[day.weekday()]} {day.day} {MONTHS_3[day.month].title()}"
+
+
+@register.filter
 def jdatetime(value) -> str:
     """2027年4月30日(金) 10:00 / Fri 30 Apr 2027 10:00."""
     at = _local(value)

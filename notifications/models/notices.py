@@ -50,8 +50,12 @@ class NoticeStatus(models.TextChoices):
 class Notice(models.Model):
     """One message about one car's due event at one stage; `dedupe_key` makes it happen once."""
 
-    company = models.ForeignKey(DealerCompany, on_delete=models.PROTECT, related_name="notices", verbose_name=_("company"))
-    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="notices", verbose_name=_("vehicle"))
+    # No single-column FK indexes on company/vehicle: the composite indexes below start with them
+    # (fewer indexes to maintain on the bulk inserts).
+    company = models.ForeignKey(
+        DealerCompany, on_delete=models.PROTECT, related_name="notices", verbose_name=_("company"), db_index=False
+    )
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="notices", verbose_name=_("vehicle"), db_index=False)
     customer = models.ForeignKey(
         Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices", verbose_name=_("owner")
     )
@@ -113,7 +117,8 @@ class DeliveryStatus(models.TextChoices):
 class Delivery(models.Model):
     """A notice on one channel; the outbox claims queued rows and records each attempt."""
 
-    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notice"))
+    # Indexed by the (notice, channel) unique constraint.
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notice"), db_index=False)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     status = models.CharField(
         _("status"), max_length=12, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED, db_default=DeliveryStatus.QUEUED

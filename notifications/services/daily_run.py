@@ -7,9 +7,11 @@ Steps, all in one transaction (a crash leaves nothing behind; the next run redoe
    caught up (schedules: only the latest relevant stage of each due event);
 3. make sure every company has a ReminderPolicy (defaults);
 4. cancel stale pending deliveries (renewed expiry, passed events, closed recalls);
-5. insert the notices: shaken, periodic, recall (one INSERT … SELECT … ON CONFLICT each);
-6. create deliveries for the notices due in the window; un-pause navis paired since;
-7. deliver the inbox channels (navi/app) at once;
+5. insert the notices: shaken, periodic, recall (one INSERT … SELECT … ON CONFLICT each,
+   which also inserts their deliveries: inbox channels delivered at once, e-mail queued);
+6. create deliveries for other queued notices due in the window (scheduled by other senders);
+   un-pause navis paired since;
+7. deliver the queued inbox deliveries (navi/app);
 8. record the date as finished; after commit, queue the outbox task for e-mail.
 A second run for the same date does the same statements and inserts nothing new.
 """
@@ -57,7 +59,7 @@ class DailyRunResult:
         return data
 
 
-def _window(business_date: dt.date) -> notice_scan.Window:
+def _window(business_date: dt.date, now: dt.datetime) -> notice_scan.Window:
     later = DailyRun.objects.filter(business_date__gt=business_date, finished_at__isnull=False).order_by("business_date").first()
     if later is not None:
         raise DailyRunError(
@@ -72,7 +74,7 @@ def _window(business_date: dt.date) -> notice_scan.Window:
     )
     earliest = business_date - dt.timedelta(days=MAX_CATCH_UP_DAYS)
     after = business_date - dt.timedelta(days=1) if last is None else max(last, earliest)
-    return notice_scan.Window(after=after, on=business_date)
+    return notice_scan.Window(after=after, on=business_date, now=now)
 
 
 def _policies_ensure() -> list[ReminderPolicy]:
@@ -84,7 +86,7 @@ def _policies_ensure() -> list[ReminderPolicy]:
     return list(ReminderPolicy.objects.all())
 
 
-def _insert_notices(window: notice_scan.Window, policies: list[ReminderPolicy]) -> dict[str, int]:
+def _insert_notices(window: notice_scan.Window, policies: list[ReminderPolicy]) -> dict[str, notice_scan.Inserted]:
     return {
         "shaken": notice_scan.shaken_insert(window=window, policies=policies),
         "periodic": notice_scan.periodic_insert(window=window, policies=policies),
@@ -99,13 +101,18 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True) -> DailyRunR
     `queue_outbox=False` leaves the e-mail to the caller (manage.py run_daily sends at once)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    window = _window(business_date)
     now = timezone.now()
+    window = _window(business_date, now)
     result = DailyRunResult(business_date=business_date, caught_up_from=window.after + dt.timedelta(days=1))
     policies = _policies_ensure()
     result.deliveries_cancelled = deliveries.deliveries_cancel_stale(on=business_date, now=now)
-    result.notices = _insert_notices(window, policies)
-    result.deliveries_created = deliveries.deliveries_create(send_after=window.after, send_on=window.on, now=now)
+    inserted = _insert_notices(window, policies)
+    result.notices = {kind: counts.notices for kind, counts in inserted.items()}
+    # The scans insert their notices' deliveries; this picks up notices other senders
+    # scheduled for the window (e.g. dealer events) that have none yet.
+    result.deliveries_created = sum(counts.deliveries for counts in inserted.values()) + deliveries.deliveries_create(
+        send_after=window.after, send_on=window.on, now=now
+    )
     result.deliveries_unpaused = deliveries.deliveries_unpause_paired(now=now)
     result.inbox_delivered = deliveries.inbox_deliver_due(now=now)
     DailyRun.objects.update_or_create(

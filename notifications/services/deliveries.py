@@ -57,6 +57,34 @@ def deliveries_create(
     return _execute(_CREATE_SQL.replace("{extra}", extra), params)
 
 
+def with_deliveries_sql(notice_insert_sql: str) -> str:
+    """Wrap `INSERT INTO notice … RETURNING id, vehicle_id, customer_id` so the same statement
+    inserts the new notices' deliveries: navi (paired → delivered at once, else waiting), app
+    (delivered at once: the inbox shows it), e-mail (queued for the outbox) where the owner has
+    an address. The scans insert only notices whose consent is given (safety: always), so no
+    second consent check is needed here. Needs %(now)s; returns (notices, deliveries) inserted."""
+    return f"""
+    WITH ins AS ({notice_insert_sql}),
+    dl AS (
+        INSERT INTO {DELIVERY_TABLE} (notice_id, channel, status, attempts, next_attempt_at, delivered_at)
+        SELECT ins.id, ch.channel, ch.status, ch.attempts, %(now)s, ch.delivered_at
+        FROM ins
+        JOIN vehicles_vehicle v ON v.id = ins.vehicle_id
+        LEFT JOIN vehicles_customer cu ON cu.id = ins.customer_id
+        CROSS JOIN LATERAL (VALUES
+            ('{Channel.NAVI.value}', CASE WHEN v.navi_paired THEN 'delivered' ELSE 'waiting' END,
+             CASE WHEN v.navi_paired THEN 1 ELSE 0 END, CASE WHEN v.navi_paired THEN %(now)s END,
+             v.equipment = '{Equipment.NAVI.value}'),
+            ('{Channel.APP.value}', 'delivered', 1, %(now)s, TRUE),
+            ('{Channel.EMAIL.value}', 'queued', 0, NULL, COALESCE(cu.email, '') <> '')
+        ) AS ch(channel, status, attempts, delivered_at, wanted)
+        WHERE ch.wanted
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM dl)
+    """  # noqa: S608 - names from model metadata and enums; values are parameters
+
+
 def deliveries_unpause_paired(*, now: dt.datetime) -> int:
     """Navi deliveries waiting for pairing become queued once the car's navi is paired."""
     return _execute(

@@ -2,7 +2,9 @@
 
 Python computes the (small) table of due stages from the schedule rules (services.schedules),
 per distinct company policy; SQL joins it to the vehicles through indexed columns, applies the
-suppression rules (services.eligibility) and inserts idempotently on the dedupe key. Nothing
+suppression rules (services.eligibility) and inserts idempotently on the dedupe key; the same
+statement inserts the deliveries of the notices it inserted (deliveries.with_deliveries_sql),
+so the notices are written once, already "sent", and never scanned again. Nothing
 per vehicle is loaded into Python. The statements are built per run (microseconds), so the
 suppression hooks in services.eligibility are read when the run happens.
 """
@@ -14,9 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils import timezone
 
 from notifications.models import REPLY_TOKEN_SQL, NoticeKind, ReminderPolicy
-from notifications.services import schedules
+from notifications.services import deliveries, schedules
 from notifications.services.eligibility import ELIGIBILITY_JOINS, NOTICE_COLUMNS, NOTICE_TABLE, eligible_where
 from vehicles.models import ConsentCategory, VehicleClass, VehicleUse
 from vehicles.models.recalls import RecallCampaign, RecallStatus, RecallTarget
@@ -24,10 +27,17 @@ from vehicles.models.recalls import RecallCampaign, RecallStatus, RecallTarget
 
 @dataclass(frozen=True)
 class Window:
-    """A run on `on` inserts what was due in (after, on]."""
+    """A run on `on` inserts what was due in (after, on]; deliveries are due from `now`."""
 
     after: dt.date
     on: dt.date
+    now: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Inserted:
+    notices: int = 0
+    deliveries: int = 0
 
 
 def _policy_groups(policies: list[ReminderPolicy], key) -> tuple[list, list[int], list[int]]:
@@ -63,11 +73,11 @@ _COMMON_FACTS = (
 
 def _shaken_sql() -> str:
     return f"""
-INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token)
+INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token, status)
 SELECT v.company_id, v.id, v.customer_id, '{NoticeKind.SHAKEN.value}', s.stage, s.category, v.shaken_expiry, s.send_on,
        NULL, 'shaken:' || v.id || ':' || v.shaken_expiry || ':' || s.stage, COALESCE(cu.language, 'ja'),
        jsonb_build_object('expiry', v.shaken_expiry, 'window_opens_on', s.window_opens_on, {_COMMON_FACTS}),
-       {REPLY_TOKEN_SQL}
+       {REPLY_TOKEN_SQL}, 'sent'
 FROM unnest(%(s_config)s::int[], %(s_expiry)s::date[], %(s_stage)s::text[], %(s_send_on)s::date[],
             %(s_category)s::text[], %(s_window)s::date[])
      AS s(config, expiry, stage, send_on, category, window_opens_on)
@@ -77,10 +87,11 @@ JOIN unnest(%(p_company)s::bigint[], %(p_config)s::int[]) AS pc(company_id, conf
 {ELIGIBILITY_JOINS}
 WHERE {eligible_where(kind=NoticeKind.SHAKEN.value, category_sql="s.category", event_date_sql="v.shaken_expiry")}
 ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id, vehicle_id, customer_id
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
-def shaken_insert(*, window: Window, policies: list[ReminderPolicy]) -> int:
+def shaken_insert(*, window: Window, policies: list[ReminderPolicy]) -> Inserted:
     configs, companies, company_configs = _policy_groups(policies, _shaken_config)
     table = defaultdict(list)
     for index, config in enumerate(configs):
@@ -91,8 +102,8 @@ def shaken_insert(*, window: Window, policies: list[ReminderPolicy]) -> int:
             ):
                 table[name].append(value)
     if not table:
-        return 0
-    return _execute(_shaken_sql(), {**table, "p_company": companies, "p_config": company_configs, "on": window.on})
+        return Inserted()
+    return _execute(_shaken_sql(), {**table, "p_company": companies, "p_config": company_configs, "on": window.on, "now": window.now})
 
 
 def _by_class_and_use_sql(months_of) -> str:
@@ -123,11 +134,11 @@ def _periodic_not_covered_sql() -> str:
 
 def _periodic_sql() -> str:
     return f"""
-INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token)
+INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token, status)
 SELECT v.company_id, v.id, v.customer_id, '{NoticeKind.PERIODIC.value}', s.stage, s.category, s.inspection_month,
        s.send_on, NULL, 'periodic:' || v.id || ':' || s.inspection_month || ':' || s.stage, COALESCE(cu.language, 'ja'),
        jsonb_build_object('inspection_month', s.inspection_month, 'months_since_registration', s.months, {_COMMON_FACTS}),
-       {REPLY_TOKEN_SQL}
+       {REPLY_TOKEN_SQL}, 'sent'
 FROM unnest(%(s_config)s::int[], %(s_year)s::int[], %(s_month)s::int[], %(s_inspection)s::date[], %(s_months)s::int[],
             %(s_stage)s::text[], %(s_send_on)s::date[], %(s_category)s::text[])
      AS s(config, year, month, inspection_month, months, stage, send_on, category)
@@ -138,10 +149,11 @@ JOIN unnest(%(p_company)s::bigint[], %(p_config)s::int[]) AS pc(company_id, conf
 WHERE {_periodic_not_covered_sql()}
   AND {eligible_where(kind=NoticeKind.PERIODIC.value, category_sql="s.category", event_date_sql="s.inspection_month")}
 ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id, vehicle_id, customer_id
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
-def periodic_insert(*, window: Window, policies: list[ReminderPolicy]) -> int:
+def periodic_insert(*, window: Window, policies: list[ReminderPolicy]) -> Inserted:
     configs, companies, company_configs = _policy_groups(policies, _periodic_config)
     table = defaultdict(list)
     for index, config in enumerate(configs):
@@ -153,23 +165,23 @@ def periodic_insert(*, window: Window, policies: list[ReminderPolicy]) -> int:
             ):
                 table[name].append(value)
     if not table:
-        return 0
-    return _execute(_periodic_sql(), {**table, "p_company": companies, "p_config": company_configs, "on": window.on})
+        return Inserted()
+    return _execute(_periodic_sql(), {**table, "p_company": companies, "p_config": company_configs, "on": window.on, "now": window.now})
 
 
 def _recall_sql() -> str:
     """Recall: first notice the day after the car became a target, then every N days (the
     company's policy) while the target is not done. Only the latest repetition due is inserted
-    (catch-up). The key holds became_target_on: a target linked to a car later starts afresh."""
+    (catch-up). Key: recall:<target id>:r<days since the first notice>."""
     return f"""
-INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token)
+INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token, status)
 SELECT v.company_id, v.id, v.customer_id, '{NoticeKind.RECALL.value}', 'r' || r.days, '{ConsentCategory.SAFETY.value}',
        t.became_target_on, t.became_target_on + 1 + r.days, t.id,
-       'recall:' || t.id || ':' || t.became_target_on || ':r' || r.days,
+       'recall:' || t.id || ':r' || r.days,
        COALESCE(cu.language, 'ja'),
        jsonb_build_object('notification_number', rc.notification_number, 'recall_kind', rc.kind, 'title', rc.title,
                           'remedy', rc.remedy, 'became_target_on', t.became_target_on, {_COMMON_FACTS}),
-       {REPLY_TOKEN_SQL}
+       {REPLY_TOKEN_SQL}, 'sent'
 FROM {RecallTarget._meta.db_table} t
 JOIN {RecallCampaign._meta.db_table} rc ON rc.id = t.campaign_id
 JOIN vehicles_vehicle v ON v.id = t.vehicle_id
@@ -182,14 +194,17 @@ WHERE t.status = '{RecallStatus.NOT_DONE.value}' AND t.became_target_on < %(on)s
   AND t.became_target_on + 1 + r.days > %(after)s
   AND {eligible_where(kind=NoticeKind.RECALL.value, category_sql=f"'{ConsentCategory.SAFETY.value}'", event_date_sql="t.became_target_on")}
 ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id, vehicle_id, customer_id
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
-def recall_insert(*, window: Window) -> int:
-    return _execute(_recall_sql(), {"on": window.on, "after": window.after})
+def recall_insert(*, window: Window) -> Inserted:
+    return _execute(_recall_sql(), {"on": window.on, "after": window.after, "now": window.now})
 
 
-def _execute(sql: str, params: dict) -> int:
+def _execute(insert_sql: str, params: dict) -> Inserted:
+    """Run a notice INSERT (… RETURNING id, vehicle_id, customer_id) together with the
+    deliveries of the rows it inserted, in one statement."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+        cursor.execute(deliveries.with_deliveries_sql(insert_sql), {**params, "now": params.get("now") or timezone.now()})
+        return Inserted(*cursor.fetchone())

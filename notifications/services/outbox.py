@@ -20,6 +20,7 @@ any more, or withdrew consent since, is cancelled instead of mailed.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -92,7 +93,8 @@ def deliveries_claim(*, limit: int = BATCH_SIZE, now: dt.datetime | None = None)
         notice = Notice(
             id=notice_id, company_id=company_id, vehicle_id=vehicle_id, customer_id=customer_id, kind=kind, stage=stage,
             category=category, event_date=event_date, send_on=send_on, source_id=source_id, language=language,
-            reply_token=reply_token, context=context if isinstance(context, dict) else {},
+            # Django leaves jsonb undecoded on raw cursors (JSONField decodes it on model reads).
+            reply_token=reply_token, context=json.loads(context) if isinstance(context, str) else (context or {}),
         )
         claimed.append(Claimed(delivery_id, attempts, notice, email, allowed))
     return sorted(claimed, key=lambda c: c.delivery_id)

@@ -1,7 +1,7 @@
 """Notices to the owner about their replies, appointments and inquiries (kinds `appointment`
 and `inquiry_answer`), through the same pipeline as reminders: a Notice row with a unique
 dedupe key, deliveries per channel (deliveries.deliveries_create routes navi / app / e-mail),
-and the outbox task queued after commit.
+the inbox copies delivered at once, and the outbox task queued after commit for the e-mail copy.
 
 Category: these are transactional messages the owner asked for by replying, not advertising
 or reminders, so no opt-out may hold them back. The consent categories have no "transactional"
@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dealers.calendar import business_date
 from dealers.models import Store
-from notifications.models import Notice, NoticeKind
+from notifications.models import Delivery, Notice, NoticeKind
 from notifications.services.deliveries import deliveries_create
 from vehicles.models import ConsentCategory, Vehicle
 
@@ -62,18 +62,47 @@ def owner_notice_send(
         return None
     today = business_date()
     event_date = dt.date.fromisoformat(due["event_date"]) if due.get("event_date") else today
-    notice, _created = Notice.objects.get_or_create(
-        dedupe_key=dedupe_key,
-        defaults={
-            "company_id": vehicle.company_id, "vehicle": vehicle, "customer": customer, "kind": kind, "stage": stage,
-            "category": REPLY_CATEGORY, "event_date": event_date, "send_on": today, "source_id": source_id,
-            "language": customer.language or "ja",
-            "context": {**vehicle_facts(vehicle), **store_facts(store), **context, "due": due},
-        },
+    # One round trip whether new or not: ON CONFLICT (dedupe_key) DO UPDATE … RETURNING id (the
+    # update rewrites the key with itself; the existing row keeps all its facts).
+    [notice] = Notice.objects.bulk_create(
+        [
+            Notice(
+                dedupe_key=dedupe_key, company_id=vehicle.company_id, vehicle=vehicle, customer=customer, kind=kind,
+                stage=stage, category=REPLY_CATEGORY, event_date=event_date, send_on=today, source_id=source_id,
+                language=customer.language or "ja",
+                context={**vehicle_facts(vehicle), **store_facts(store), **context, "due": due},
+            )
+        ],
+        update_conflicts=True, unique_fields=["dedupe_key"], update_fields=["dedupe_key"],
     )
-    deliveries_create(send_after=today - dt.timedelta(days=1), send_on=today, kind=kind, source_id=source_id, now=timezone.now())
-    transaction.on_commit(_queue_outbox)
+    now = timezone.now()
+    deliveries_create(send_after=today - dt.timedelta(days=1), send_on=today, kind=kind, source_id=source_id, now=now)
+    if _inbox_deliver(notice.pk, now=now):
+        transaction.on_commit(_queue_outbox)
     return notice
+
+
+# The owner is waiting for this answer: its inbox copies (navi when paired, app) are delivered
+# at once, as deliveries.inbox_deliver_due does for due rows, but for this notice only, so
+# concurrent replies never touch each other's rows. Returns whether an e-mail copy waits for
+# the outbox (only then is the outbox task queued).
+_INBOX_DELIVER_SQL = f"""
+WITH delivered AS (
+    UPDATE {Delivery._meta.db_table} SET status = 'delivered', delivered_at = %(now)s, attempts = attempts + 1
+    WHERE notice_id = %(notice)s AND channel IN ('navi', 'app') AND status = 'queued'
+    RETURNING notice_id
+), sent AS (
+    UPDATE {Notice._meta.db_table} SET status = 'sent'
+    WHERE id = %(notice)s AND status = 'queued' AND EXISTS (SELECT 1 FROM delivered)
+)
+SELECT EXISTS (SELECT 1 FROM {Delivery._meta.db_table} WHERE notice_id = %(notice)s AND channel = 'email' AND status = 'queued')
+"""  # noqa: S608 - table names from model metadata, values are parameters
+
+
+def _inbox_deliver(notice_id: int, *, now: dt.datetime) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(_INBOX_DELIVER_SQL, {"notice": notice_id, "now": now})
+        return bool(cursor.fetchone()[0])
 
 
 def _queue_outbox() -> None:

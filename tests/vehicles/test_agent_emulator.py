@@ -69,9 +69,9 @@ class Emulator:
         temporary.replace(self.state)
 
     def stop(self) -> None:
-        self.process.terminate()
+        self.process.stdin.close()  # end of input ends the emulator's batch mode
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()

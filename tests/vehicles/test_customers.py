@@ -94,3 +94,12 @@ def test_update_refuses_bad_value_and_leaves_instance_unchanged():
 def test_unknown_field_is_a_programming_error():
     with pytest.raises(TypeError):
         customer_update(customer=CustomerFactory(), actor=None, company_id=1)
+
+
+def test_long_vowel_mark_in_names_is_kept_but_dashes_in_phones_are_unified():
+    from vehicles.services.customers import customer_fields_clean
+
+    cleaned = customer_fields_clean({"name": "佐藤 サトー", "name_kana": "サトー", "phone": "090ー1234ー5678"})
+    assert cleaned["name"] == "佐藤 サトー"
+    assert cleaned["name_kana"] == "サトー"
+    assert cleaned["phone"] == "09012345678"

@@ -109,7 +109,7 @@ def test_missing_measurements_keep_the_last_known_value(car, client):
 
 
 def test_query_count_does_not_grow_with_the_batch(car, client, django_assert_num_queries):
-    # auth, savepoint, claim (+ state read), state + warnings, release (COPY is not counted)
+    # credential, savepoint, claim (+ state read), state + warnings, release (COPY is not counted)
     with django_assert_num_queries(5):
         assert post(client, batch(reading()))[0] == 201
     with django_assert_num_queries(5):
@@ -461,3 +461,48 @@ def test_daily_task_runs_both_maintenance_steps(db):
     result = telemetry_maintain()
 
     assert result == {"created": [], "dropped": [], "batches_deleted": 0}
+
+
+def test_dcm_authentication_follows_the_credential_rules(car):
+    from datetime import timedelta
+
+    from vehicles.api.dcm_auth import dcm_credential_authenticate
+    from vehicles.models import VehicleCredential
+
+    issued = credential_issue(vehicle=car)
+    credential = dcm_credential_authenticate(issued.token)
+    assert credential.pk == issued.credential.pk and credential.vehicle.pk == car.pk
+    assert credential.vehicle.chassis_number == car.chassis_number
+    assert credential.vehicle.car_name == car.car_name  # other fields load on access
+    key_id = issued.token.split(".")[0]
+    assert dcm_credential_authenticate(f"{key_id}.wrong-secret") is None
+    assert dcm_credential_authenticate("no-dot") is None and dcm_credential_authenticate("x" * 200) is None
+    VehicleCredential.objects.filter(pk=issued.credential.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert dcm_credential_authenticate(issued.token) is None
+    rotated = credential_issue(vehicle=car)
+    credential_issue(vehicle=car)  # rotation: the previous credential lives on for the grace period
+    assert dcm_credential_authenticate(rotated.token) is not None
+    credential_revoke_all(vehicle=car)
+    assert dcm_credential_authenticate(rotated.token) is None
+
+
+def test_only_json_is_accepted(car, client):
+    response = client.post(URL, data="message_id=m", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert stored(car) == NOTHING
+
+
+def test_selectors_read_state_open_warnings_and_a_time_window(car, client, django_assert_num_queries):
+    from vehicles.telemetry.selectors import telemetry_readings, vehicle_state_get, warnings_open
+
+    assert vehicle_state_get(vehicle=car) is None
+    post(client, batch(reading(minutes_ago=90, battery_voltage=12.2), reading(minutes_ago=30, battery_voltage=12.4)))
+    post(client, batch(reading(minutes_ago=10, battery_voltage=12.5, dtcs_stored=["P0300"], lamps=["abs"])))
+
+    with django_assert_num_queries(3):
+        state = vehicle_state_get(vehicle=car)
+        codes = [w.code for w in warnings_open(vehicle=car)]
+        window = list(telemetry_readings(vehicle=car, since=timezone.now() - dt.timedelta(hours=1)))
+    assert str(state.battery_voltage) == "12.50"
+    assert codes == ["P0300", "lamp:abs"]
+    assert [str(r.battery_voltage) for r in window] == ["12.50", "12.40"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vehicles.api.authentication import VehicleCredentialAuthentication
+from vehicles.api.dcm_auth import DcmCredentialAuthentication
 from vehicles.api.permissions import IsVehicle
 from vehicles.services.telemetry import telemetry_batch_ingest
 from vehicles.telemetry.validation import MAX_READINGS, BatchInvalid
@@ -45,13 +46,24 @@ class TelemetryResultDoc(serializers.Serializer):
     warnings_closed = serializers.ListField(child=serializers.CharField())
 
 
+class _JsonOnly(BaseContentNegotiation):
+    """JSON in, JSON out: nothing to negotiate, so no Accept-header parsing per batch."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if request.content_type.startswith("application/json") else None  # else 415
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class DcmTelemetryApi(APIView):
     """Store a batch of readings; 201 when new, 200 with the original result for a resend."""
 
-    authentication_classes = [VehicleCredentialAuthentication]
+    authentication_classes = [DcmCredentialAuthentication]  # the credential check in one raw query
     permission_classes = [IsVehicle]
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = _JsonOnly
 
     @extend_schema(request=TelemetryBatchDoc, responses={201: TelemetryResultDoc, 200: TelemetryResultDoc})
     def post(self, request):

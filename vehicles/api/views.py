@@ -1,6 +1,5 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -9,17 +8,11 @@ from vehicles.api.serializers import DcmIdentityOutSerializer, VehicleOutSeriali
 from vehicles.selectors import vehicle_get_for_staff, vehicles_for_owner, vehicles_for_staff
 
 
-class IdCursorPagination(CursorPagination):
-    # The default cursor ordering is "-created", a field our models do not have.
-    ordering = "id"
-
-
 class StaffVehicleListApi(generics.ListAPIView):
     """Vehicles in the caller's dealer scope (company, or store for store staff)."""
 
     permission_classes = [IsDealerStaff]
     serializer_class = VehicleOutSerializer
-    pagination_class = IdCursorPagination
 
     def get_queryset(self):
         return vehicles_for_staff(self.request.user).select_related("store")
@@ -38,7 +31,6 @@ class OwnerVehicleListApi(generics.ListAPIView):
 
     permission_classes = [IsOwner]
     serializer_class = VehicleOutSerializer
-    pagination_class = IdCursorPagination
 
     def get_queryset(self):
         return vehicles_for_owner(self.request.user).select_related("store")

@@ -58,8 +58,9 @@ def demo_seed(
     generated customers, vehicles, contracts, registrations and consents; move the id
     sequences past the loaded rows; ANALYZE; write the audit entry.
 
-    progress(stage, vehicles loaded) is called after each batch ("vehicles"), after foreign
-    keys and indexes are back ("constraints", big loads only) and after ANALYZE ("statistics").
+    progress(stage, vehicles loaded) is called after each batch ("vehicles"); for big loads
+    before ("loaded") and after ("constraints") foreign keys and indexes are restored; and
+    after ANALYZE ("statistics").
     """
     report = progress or (lambda stage, done: None)
     if vehicles < 1 or stores < 1:
@@ -81,6 +82,8 @@ def demo_seed(
         big = vehicles >= bulk_from
         with bulk_load_mode(cursor, MODELS.values()) if big else checked_at_end(cursor):
             rows = copy_batches(cursor, generate(plan), progress=lambda done: report("vehicles", done))
+            if big:
+                report("loaded", rows["vehicle"])
         if big:
             report("constraints", rows["vehicle"])
         move_sequence_past(cursor, Customer, customer_start + rows["customer"] - 1)

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.audit import audit_record
 from dealers.calendar import BUSINESS_TZ, StoreCalendar
 from dealers.models import Store, User
-from vehicles.appointment_selectors import alternatives, appointment_open_for_due, booked_counts, slots_available
+from vehicles.appointment_selectors import alternatives, booked_counts, slots_available
 from vehicles.capacity import BOOKING_LEAD, candidate_slots, is_offered
 from vehicles.models import Appointment, AppointmentState, Customer, SlotBooking, Vehicle
 from vehicles.models.appointments import OPEN_STATES
@@ -125,7 +126,21 @@ def _hold_first(*, fields: dict, store: Store, candidates: list[dt.datetime]) ->
     raise _NoSlot
 
 
-@transaction.atomic
+def _existing(*, idempotency_key: str, vehicle: Vehicle, due_kind: str, due_event_date: dt.date | None) -> BookingResult | None:
+    """One query for both guards: the same key again → its appointment; an open appointment
+    for the same due event → AppointmentExists."""
+    guard = Q(idempotency_key=idempotency_key)
+    if due_kind and due_event_date is not None:
+        guard |= Q(vehicle=vehicle, due_kind=due_kind, due_event_date=due_event_date, state__in=OPEN_STATES)
+    found = list(Appointment.objects.filter(guard).select_related("store")[:2])
+    for appointment in found:
+        if appointment.idempotency_key == idempotency_key:
+            return BookingResult(appointment, False)
+    if found:
+        raise AppointmentExists(found[0])
+    return None
+
+
 def appointment_request(
     *,
     vehicle: Vehicle,
@@ -139,6 +154,7 @@ def appointment_request(
     reply_id: int | None = None,
     note: str = "",
     actor: User | None = None,
+    calendar: StoreCalendar | None = None,
 ) -> BookingResult:
     """Book the first preferred time that fits as a requested appointment.
 
@@ -146,18 +162,17 @@ def appointment_request(
     2. an open appointment for the same due event → AppointmentExists (change it instead);
     3. the offered slots matching the preferences, in order (business calendar, slot grid,
        at least BOOKING_LEAD ahead), skipping slots already full;
-    4. hold the first slot with a free bay (database-enforced) and create the appointment;
+    4. hold the first slot with a free bay (database-enforced), create the appointment and its
+       audit entry, in one transaction (a savepoint inside the caller's);
     5. nothing fits → no appointment, up to three alternatives near the first preferred day.
+    `calendar` saves its three queries when the caller has it already.
     """
-    existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+    existing = _existing(idempotency_key=idempotency_key, vehicle=vehicle, due_kind=due_kind, due_event_date=due_event_date)
     if existing is not None:
-        return BookingResult(existing, False)
+        return existing
     _check_store(vehicle, store)
-    open_one = appointment_open_for_due(vehicle=vehicle, due_kind=due_kind, due_event_date=due_event_date)
-    if open_one is not None:
-        raise AppointmentExists(open_one)
     now = timezone.now()
-    calendar = StoreCalendar.for_store(store)
+    calendar = calendar or StoreCalendar.for_store(store)
     candidates = candidate_slots(calendar, store.slot_minutes, preferred, not_before=now + BOOKING_LEAD)
     if candidates and store.service_bays > 0:
         counts = booked_counts(store, min(candidates), max(candidates))
@@ -173,22 +188,19 @@ def appointment_request(
     try:
         with transaction.atomic():
             appointment = _hold_first(fields=fields, store=store, candidates=candidates)
+            audit_record(
+                action="appointment.request", target=appointment, actor=actor, company=store.company_id,
+                starts_at=appointment.starts_at.isoformat(), reply_id=reply_id, notice_id=notice_id,
+            )
     except _NoSlot:
         found = alternatives(store, _search_from(preferred, now), calendar=calendar, now=now)
         return BookingResult(None, False, tuple(found))
     except IntegrityError:
         # A concurrent request with the same key, or for the same due event, committed first.
-        existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+        existing = _existing(idempotency_key=idempotency_key, vehicle=vehicle, due_kind=due_kind, due_event_date=due_event_date)
         if existing is not None:
-            return BookingResult(existing, False)
-        open_one = appointment_open_for_due(vehicle=vehicle, due_kind=due_kind, due_event_date=due_event_date)
-        if open_one is not None:
-            raise AppointmentExists(open_one) from None
+            return existing
         raise
-    audit_record(
-        action="appointment.request", target=appointment, actor=actor, company=store.company_id,
-        starts_at=appointment.starts_at.isoformat(), reply_id=reply_id, notice_id=notice_id,
-    )
     return BookingResult(appointment, True)
 
 

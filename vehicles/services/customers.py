@@ -28,13 +28,18 @@ _POSTAL = re.compile(r"^(\d{3})-?(\d{4})$")
 
 
 def _text(raw: object) -> str:
-    return _DASHES.sub("-", unicodedata.normalize("NFKC", str(raw or ""))).strip()
+    return unicodedata.normalize("NFKC", str(raw or "")).strip()
+
+
+def _digits_text(raw: object) -> str:
+    # Dash look-alikes only become "-" in numbers: in names "ー" is a long vowel (サトー).
+    return _DASHES.sub("-", _text(raw))
 
 
 def phone_normalise(raw: object) -> str:
     """Digits only (search by phone must not depend on how it was typed): "０９０-1234-5678"
     and "+81 90 1234 5678" both become "09012345678". "" stays ""; a bad number raises."""
-    text = _PHONE_NOISE.sub("", _text(raw))
+    text = _PHONE_NOISE.sub("", _digits_text(raw))
     if not text:
         return ""
     if text.startswith("+81"):
@@ -45,7 +50,7 @@ def phone_normalise(raw: object) -> str:
 
 
 def _postal_normalise(raw: object) -> str:
-    text = _text(raw).removeprefix("〒").strip()
+    text = _digits_text(raw).removeprefix("〒").strip()
     if not text:
         return ""
     match = _POSTAL.match(text)

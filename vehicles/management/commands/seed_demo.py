@@ -13,6 +13,7 @@ from vehicles.demo.seed import DemoDataExists, demo_is_seeded, demo_seed
 
 MAX_VEHICLES = 20_000_000
 MAX_STORES = 500
+NOT_EMPTY = "the database already has dealer companies; seed_demo only fills an empty database"
 
 
 def _positive(limit: int):
@@ -64,7 +65,7 @@ class Command(BaseCommand):
             if if_empty:
                 self.stdout.write("seed_demo: dealer companies exist already; nothing to do.")
                 return
-            raise CommandError("the database already has dealer companies; seed_demo only fills an empty database")
+            raise CommandError(NOT_EMPTY)
         as_of = as_of or timezone.localdate()
         started = time.monotonic()
         step = max(20_000, vehicles // 10)
@@ -75,6 +76,8 @@ class Command(BaseCommand):
             if stage == "vehicles" and (done - shown[0] >= step or done == vehicles):
                 shown[0] = done
                 self.stdout.write(f"  {elapsed}  vehicles {done:>11,} / {vehicles:,}")
+            elif stage == "loaded":
+                self.stdout.write(f"  {elapsed}  rebuilding indexes and checking foreign keys…")
             elif stage == "constraints":
                 self.stdout.write(f"  {elapsed}  foreign keys and indexes restored")
             elif stage == "statistics":
@@ -84,8 +87,6 @@ class Command(BaseCommand):
         try:
             result = demo_seed(vehicles=vehicles, stores=stores, seed=seed, as_of=as_of, progress=progress)
         except DemoDataExists:
-            raise CommandError(
-                "the database already has dealer companies; seed_demo only fills an empty database"
-            ) from None
+            raise CommandError(NOT_EMPTY) from None
         rows = ", ".join(f"{count:,} {table}" for table, count in result.rows.items())
         self.stdout.write(self.style.SUCCESS(f"seed_demo: done in {time.monotonic() - started:.1f} s ({rows})"))
