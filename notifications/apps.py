@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        # The vehicles layer reports new warnings through a hook instead of importing upward;
+        # the warning notice (and its follow-up) are queued from here.
+        from notifications.warning_tasks import warnings_opened_queue
+        from vehicles.warning_hooks import warnings_opened_subscribe
+
+        warnings_opened_subscribe(warnings_opened_queue)

@@ -249,3 +249,26 @@ CELERY_BEAT_SCHEDULE = {
 # PostgreSQL extras: index operator classes (pg_trgm GIN indexes on expressions) need the app
 # registered, or Django wraps OpClass in parentheses and the CREATE INDEX fails.
 INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres"]
+
+# --- e-Care: warning notices and follow-ups (notifications.warning_tasks, vehicles.followup_tasks)
+from celery.schedules import crontab  # noqa: E402
+
+# A follow-up's SLA in minutes of the assignee's business time (store or desk hours), from the
+# moment the assignee can start (vehicles.followup_routing). Overdue follow-ups escalate.
+FOLLOWUP_SLA_MINUTES = {
+    "stop_now": env_int("FOLLOWUP_SLA_STOP_NOW_MINUTES", 30, minimum=1),
+    "see_dealer_soon": env_int("FOLLOWUP_SLA_SEE_DEALER_SOON_MINUTES", 240, minimum=1),
+}
+CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "notifications.warning_tasks", "vehicles.followup_tasks"]
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    # Warnings whose notice task was lost (broker down at ingest) get their notice anyway.
+    "notifications: warning notices catch-up (every minute)": {
+        "task": "notifications.warning_notices_catch_up",
+        "schedule": crontab(minute="*"),
+    },
+    "vehicles: escalate overdue follow-ups (every minute)": {
+        "task": "vehicles.followups_escalate",
+        "schedule": crontab(minute="*"),
+    },
+}

@@ -38,6 +38,7 @@ class NoticeKind(models.TextChoices):
     WARNING = "warning", _("Warning")
     APPOINTMENT = "appointment", _("Appointment")
     INQUIRY_ANSWER = "inquiry_answer", _("Answer to an inquiry")
+    DEVICE = "device", _("Third-party OBD-II device")
 
 
 class NoticeStatus(models.TextChoices):

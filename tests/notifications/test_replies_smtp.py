@@ -19,6 +19,7 @@ from email.mime.text import MIMEText
 import pytest
 from django.conf import settings
 from django.db import connection
+from time_machine import escape_hatch
 
 from notifications.inbound_smtp import reply_smtp_controller
 from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
@@ -175,7 +176,10 @@ def _database_url() -> str:
     return f"postgresql://{db['USER'] or 'postgres'}@/{db['NAME']}?host={db['HOST']}"
 
 
-def test_manage_command_serves_until_sigterm(broker, celery_worker, cast):
+def test_manage_command_serves_until_sigterm(broker, celery_worker, cast, time_machine):
+    # The command runs in its own process on the real clock: so does this test.
+    real_now = dt.datetime.fromtimestamp(escape_hatch.time.time(), tz=dt.UTC)
+    time_machine.move_to(real_now, tick=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -187,7 +191,9 @@ def test_manage_command_serves_until_sigterm(broker, celery_worker, cast):
         notice = cast["notice"]
         assert send(port, address(notice), message("明後日の午後で", to=address(notice), charset="utf-8")) == {}
         reply = wait_for(lambda: _processed(notice))
-        assert reply.appointment.starts_at.astimezone(TOKYO).date() == dt.date(2026, 3, 5)
+        day_after_tomorrow = real_now.astimezone(TOKYO).date() + dt.timedelta(days=2)
+        assert reply.preferred == [{"date": day_after_tomorrow.isoformat(), "time": None, "part": "afternoon"}]
+        assert reply.status == "processed" and reply.outcome in ("requested", "alternatives")
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0

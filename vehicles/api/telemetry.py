@@ -19,6 +19,7 @@ from vehicles.api.dcm_auth import DcmCredentialAuthentication
 from vehicles.api.permissions import IsVehicle
 from vehicles.services.telemetry import telemetry_batch_ingest
 from vehicles.telemetry.validation import MAX_READINGS, BatchInvalid
+from vehicles.warning_hooks import warnings_opened
 
 
 class TelemetryReadingDoc(serializers.Serializer):
@@ -71,6 +72,8 @@ class DcmTelemetryApi(APIView):
             result = telemetry_batch_ingest(vehicle=request.user.vehicle, data=request.data)
         except BatchInvalid as invalid:
             return Response(invalid.errors, status=status.HTTP_400_BAD_REQUEST)
+        if result.created and result.warnings_opened:  # e-Care: warning notices and follow-ups
+            warnings_opened(vehicle_id=request.user.vehicle.pk)
         body = {
             "message_id": result.message_id,
             "accepted": result.accepted,

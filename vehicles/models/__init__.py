@@ -51,3 +51,14 @@ __all__ += [
 from vehicles.models.appointments import Appointment, AppointmentState, SlotBooking  # noqa: E402
 
 __all__ += ["Appointment", "AppointmentState", "SlotBooking"]
+
+from vehicles.models.followups import (  # noqa: E402
+    Assignee,
+    CallOutcome,
+    FollowUp,
+    FollowUpCall,
+    FollowUpStatus,
+    NextAction,
+)
+
+__all__ += ["Assignee", "CallOutcome", "FollowUp", "FollowUpCall", "FollowUpStatus", "NextAction"]

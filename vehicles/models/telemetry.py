@@ -161,6 +161,8 @@ class VehicleWarning(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["vehicle", "-opened_at"], name="warning_vehicle_opened_idx")]
+        # The warning-notice catch-up scan (notifications.services.warning_notices): recent warnings.
+        indexes += [models.Index(fields=["opened_at"], name="warning_opened_idx")]
 
     def __str__(self) -> str:
         return f"{self.vehicle_id}:{self.code}"
@@ -185,6 +187,12 @@ class DiagnosticCode(models.Model):
     description_en = models.CharField(_("description (English)"), max_length=200, blank=True)
     advice_ja = models.TextField(_("advice to the driver (Japanese)"), blank=True)
     advice_en = models.TextField(_("advice to the driver (English)"), blank=True)
+    # Staff-only: an open DTC with this flag on an OBD検査対象 car may fail the OBD check at
+    # shaken (the pass/fail list is the maker's, on NALTEC's server: domain §2). Never shown to owners.
+    obd_check_related = models.BooleanField(
+        _("safety/emissions related (OBD check)"), default=False, db_default=False,
+        help_text=_("Dealers see \"may fail the OBD check, verify at intake\" for OBD検査対象 cars with this code open."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -170,10 +170,12 @@ def prepared_cursor():
 @transaction.atomic
 def _ingest(vehicle: Vehicle, parsed: ParsedBatch, now: dt.datetime) -> BatchResult:
     with prepared_cursor() as cursor:
-        cursor.execute(
-            _CLAIM_SQL, {"vehicle": vehicle.pk, "message_id": parsed.message_id, "now": now, "accepted": len(parsed.rows)}
-        )
-        batch_id, state_time, state_odometer = cursor.fetchone()
+        # Pipeline mode sends the transaction's BEGIN together with the claim: one round trip.
+        with connection.connection.pipeline():
+            cursor.execute(
+                _CLAIM_SQL, {"vehicle": vehicle.pk, "message_id": parsed.message_id, "now": now, "accepted": len(parsed.rows)}
+            )
+            batch_id, state_time, state_odometer = cursor.fetchone()
         if batch_id is None:
             return _original(cursor, vehicle, parsed.message_id)
         _check_odometer(parsed, state_time, state_odometer)

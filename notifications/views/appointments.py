@@ -1,0 +1,175 @@
+"""Appointments: a store's day (capacity per slot) and week, and the front desk's actions.
+
+Confirm, propose other times and cancel tell the owner (notifications services); arrived,
+completed and no-show are the store's own record (vehicles services). Every action is a POST on
+an appointment fetched within the user's scope; cancelling asks for confirmation first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from dealers.access import store_get, stores_for
+from dealers.calendar import BUSINESS_TZ
+from dealers.portal import dealer_scope
+from notifications.services.appointment_notices import (
+    appointment_cancel_notify,
+    appointment_confirm_notify,
+    appointment_propose_notify,
+)
+from vehicles.appointment_selectors import appointment_get_for_staff, appointments_for_staff, slots_available
+from vehicles.models import AppointmentState
+from vehicles.services.appointments import (
+    appointment_mark_arrived,
+    appointment_mark_completed,
+    appointment_mark_no_show,
+)
+
+ACTIONS = {
+    "confirm": appointment_confirm_notify,
+    "arrived": appointment_mark_arrived,
+    "completed": appointment_mark_completed,
+    "no_show": appointment_mark_no_show,
+}
+DONE_MESSAGES = {
+    "confirm": gettext_lazy("Appointment confirmed; the owner has been told."),
+    "arrived": gettext_lazy("Marked as arrived."),
+    "completed": gettext_lazy("Marked as completed."),
+    "no_show": gettext_lazy("Marked as a no-show; the slot is free again."),
+}
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), BUSINESS_TZ)
+
+
+def _day(raw: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _week_counts(user, store, day: dt.date) -> list[tuple[dt.date, int]]:
+    """Appointments (not cancelled) per day of the week around `day`: one aggregate query."""
+    monday = day - dt.timedelta(days=day.weekday())
+    rows = (
+        appointments_for_staff(user)
+        .filter(store=store, starts_at__gte=_midnight(monday), starts_at__lt=_midnight(monday + dt.timedelta(days=7)))
+        .exclude(state=AppointmentState.CANCELLED)
+        .annotate(day=TruncDate("starts_at", tzinfo=BUSINESS_TZ))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {row["day"]: row["n"] for row in rows}
+    return [(monday + dt.timedelta(days=i), counts.get(monday + dt.timedelta(days=i), 0)) for i in range(7)]
+
+
+@login_required
+def appointment_day(request):
+    dealer_scope(request.user)
+    stores = list(stores_for(request.user).filter(is_active=True).order_by("code"))
+    if not stores:
+        raise Http404
+    store = store_get(request.user, request.GET["store"]) if request.GET.get("store") else stores[0]
+    day = _day(request.GET.get("day"))
+    appointments = list(
+        appointments_for_staff(request.user)
+        .filter(store=store, starts_at__gte=_midnight(day), starts_at__lt=_midnight(day + dt.timedelta(days=1)))
+        .select_related("vehicle", "customer")
+        .order_by("starts_at", "id")
+    )
+    slots = [
+        (slot, [a for a in appointments if a.starts_at == slot.start])
+        for slot in slots_available(store, day, include_past=True)
+    ]
+    on_grid = {slot.start for slot, _rows in slots}
+    context = {
+        "store": store, "stores": stores, "day": day, "slots": slots, "week": _week_counts(request.user, store, day),
+        "off_grid": [a for a in appointments if a.starts_at not in on_grid],
+        "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
+    }
+    return render(request, "notifications/portal/appointments.html", context)
+
+
+def _back(appointment) -> str:
+    day = appointment.starts_at.astimezone(BUSINESS_TZ).date().isoformat()
+    return f"{_url('notifications:appointments')}?store={appointment.store_id}&day={day}"
+
+
+def _url(name: str) -> str:
+    from django.urls import reverse
+
+    return reverse(name)
+
+
+@login_required
+@require_http_methods(["POST"])
+def appointment_action(request, appointment_id: int, action: str):
+    appointment = appointment_get_for_staff(request.user, appointment_id)
+    if action not in ACTIONS:
+        raise Http404
+    try:
+        ACTIONS[action](appointment=appointment, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, str(DONE_MESSAGES[action]))
+    return redirect(_back(appointment))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_cancel_view(request, appointment_id: int):
+    appointment = appointment_get_for_staff(request.user, appointment_id)
+    if request.method == "POST":
+        try:
+            appointment_cancel_notify(appointment=appointment, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Appointment cancelled; the owner has been told."))
+        return redirect(_back(appointment))
+    return render(request, "notifications/portal/appointment_cancel.html", {"appointment": appointment, "back": _back(appointment)})
+
+
+class ProposeForm(forms.Form):
+    first = forms.DateTimeField(label=gettext_lazy("First proposal"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    second = forms.DateTimeField(label=gettext_lazy("Second proposal"), required=False,
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    third = forms.DateTimeField(label=gettext_lazy("Third proposal"), required=False,
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def times(self) -> list[dt.datetime]:
+        return [t for t in (self.cleaned_data.get(k) for k in ("first", "second", "third")) if t is not None]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_propose_view(request, appointment_id: int):
+    appointment = appointment_get_for_staff(request.user, appointment_id)
+    form = ProposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment_propose_notify(appointment=appointment, alternatives=form.times(), actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Other times proposed; the owner has been told."))
+            return redirect(_back(appointment))
+    context = {"appointment": appointment, "form": form, "back": _back(appointment)}
+    return render(request, "notifications/portal/appointment_propose.html", context, status=400 if form.errors else 200)
