@@ -73,3 +73,5 @@ class DeliveryAdmin(_ReadOnly):
 @admin.register(DailyRun)
 class DailyRunAdmin(_ReadOnly):
     list_display = ["business_date", "started_at", "finished_at"]
+
+from notifications import admin_replies  # noqa: E402, F401  (registers the reply and inquiry admins)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from notifications.views import events, results, settings, timeline, today
+from notifications.views import appointments, events, inquiries, results, settings, timeline, today
 
 app_name = "notifications"
 urlpatterns = [
@@ -16,4 +16,18 @@ urlpatterns = [
     path("results/", results.results, name="results"),
     path("results/funnel.csv", results.results_csv, name="results_csv"),
     path("settings/reminders/", settings.reminder_settings, name="reminder_settings"),
+    path("appointments/", appointments.appointment_day, name="appointments"),
+    path("appointments/<int:appointment_id>/confirm/", appointments.appointment_action, {"action": "confirm"},
+         name="appointment_confirm"),
+    path("appointments/<int:appointment_id>/arrived/", appointments.appointment_action, {"action": "arrived"},
+         name="appointment_arrived"),
+    path("appointments/<int:appointment_id>/completed/", appointments.appointment_action, {"action": "completed"},
+         name="appointment_completed"),
+    path("appointments/<int:appointment_id>/no-show/", appointments.appointment_action, {"action": "no_show"},
+         name="appointment_no_show"),
+    path("appointments/<int:appointment_id>/cancel/", appointments.appointment_cancel_view, name="appointment_cancel"),
+    path("appointments/<int:appointment_id>/propose/", appointments.appointment_propose_view, name="appointment_propose"),
+    path("inquiries/", inquiries.inquiry_queue, name="inquiries"),
+    path("inquiries/<int:inquiry_id>/", inquiries.inquiry_detail, name="inquiry"),
+    path("inquiries/<int:inquiry_id>/close/", inquiries.inquiry_close_view, name="inquiry_close"),
 ]

@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When, Window
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 
 from dealers.access import StaffScope, staff_scope
 from dealers.calendar import BUSINESS_TZ
-from dealers.models import Store, User
+from dealers.models import Role, Store, User
 from notifications.models import DealerEvent, DealerEventStatus, Inquiry, InquiryStatus, Notice, NoticeKind, Reply
-from vehicles.models import Appointment, AppointmentState, Severity, Vehicle, VehicleWarning
-from vehicles.selectors import vehicles_for_followup
+from vehicles.models import Appointment, AppointmentState, Assignee, FollowUpStatus, Vehicle
+from vehicles.selectors_followups import followups_for
 
 LIST_CAP = 30
 LAPSE_DAYS = 30
@@ -26,12 +26,6 @@ WEEK_DAYS = 7
 NEW_REPLY_HOURS = 48
 # A booking in one of these states means the shaken is taken care of.
 _BOOKED_STATES = (AppointmentState.REQUESTED, AppointmentState.CONFIRMED, AppointmentState.ARRIVED, AppointmentState.COMPLETED)
-_SEVERITY_ORDER = Case(
-    When(severity=Severity.STOP_NOW, then=Value(0)),
-    When(severity=Severity.SEE_DEALER_SOON, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
 
 
 @dataclass
@@ -103,12 +97,15 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def followups_due(user: User) -> Capped:
-    """Open warnings of the cars the user follows up, most severe first, oldest first."""
+    """Open e-Care follow-ups the user handles (vehicles.selectors_followups scope: for an agent
+    those of the desk), by due time, so the overdue come first."""
+    qs = followups_for(user).filter(status=FollowUpStatus.OPEN)
+    if user.role == Role.CALL_CENTER:  # an agent's day is the desk's queue
+        qs = qs.filter(assignee=Assignee.DESK, desk_id=user.desk_id)
     qs = (
-        VehicleWarning.objects.filter(closed_at__isnull=True, vehicle__in=vehicles_for_followup(user))
-        .exclude(severity=Severity.INFO)
-        .select_related("vehicle", "vehicle__customer", "vehicle__store")
-        .order_by(_SEVERITY_ORDER, "opened_at", "id")
+        qs
+        .select_related("vehicle", "vehicle__customer", "warning", "store", "desk")
+        .order_by("due_at", "id")
     )
     return Capped.of(qs)
 

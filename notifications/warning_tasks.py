@@ -8,8 +8,6 @@ catch-up scan sends the notice within a minute.
 
 from __future__ import annotations
 
-from functools import partial
-
 from celery import shared_task
 from django.db import OperationalError, transaction
 
@@ -27,5 +25,12 @@ def warning_notices_catch_up_task() -> int:
     return warning_notices_catch_up()
 
 
+_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
+
+
 def warnings_opened_queue(vehicle_id: int) -> None:
-    transaction.on_commit(partial(warning_notices_task.delay, vehicle_id), robust=True)
+    def queue_warning_notices() -> None:  # named: robust on_commit logs failures by __qualname__
+        # One quick retry only: the car's request must not wait on a broken broker (catch-up covers it).
+        warning_notices_task.apply_async(args=[vehicle_id], retry_policy=_PUBLISH_RETRY)
+
+    transaction.on_commit(queue_warning_notices, robust=True)

@@ -272,3 +272,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
     },
 }
+# The DCM reports the smart-key battery as ok/low/unknown; the health report grades it
+# differently: name the reported set so the OpenAPI enums do not collide.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ReportedSmartKeyBatteryEnum"] = ["ok", "low", "unknown"]

@@ -57,6 +57,10 @@ ADMIN_ONLY_PREFIXES = ("staff/",)
 # Call-center agents handle warnings and follow-ups only: every other portal/staff route is a
 # 404 for them. The e-Care work lists its follow-up routes (by name) here.
 CALL_CENTER_ROUTES: set[str] = set()
+CALL_CENTER_ROUTES |= {
+    "vehicles:followup", "vehicles:followup_call", "vehicles:followup_close", "vehicles:followup_book",
+    "api-staff-vehicle-health",
+}
 
 
 # --- The cast -----------------------------------------------------------------------------
@@ -143,6 +147,23 @@ class Cast:
         event.stores.add(self.store1)
         return event
 
+    @cached_property
+    def followups(self):
+        """A stop-now warning and its follow-up at the car's store, for each of A's two cars."""
+        from django.utils import timezone
+
+        from vehicles.models import FollowUp, VehicleWarning
+
+        now = timezone.now()
+        made = []
+        for vehicle in (self.vehicle_a1, self.vehicle_a2):
+            warning = VehicleWarning.objects.create(vehicle=vehicle, code="lamp:brake", kind="lamp", severity="stop_now", opened_at=now)
+            made.append(FollowUp.objects.create(
+                company=self.company_a, vehicle=vehicle, warning=warning, severity="stop_now", assignee="store",
+                store=vehicle.store, opened_at=now, available_from=now, due_at=now + dt.timedelta(minutes=30),
+            ))
+        return made
+
     def markers(self) -> list[str]:
         """Strings of company A's data that must never appear in an outsider's response."""
         markers = [
@@ -155,7 +176,7 @@ class Cast:
 
     def create_everything(self) -> None:
         """Every on-demand object, so list pages have all kinds of A's data to (not) leak."""
-        for name in ("notice", "recall_targets", "closing_rules", "calendar_exceptions", "event"):
+        for name in ("notice", "recall_targets", "closing_rules", "calendar_exceptions", "event", "followups"):
             getattr(self, name)
 
 
@@ -178,11 +199,14 @@ KWARG_FILLERS: dict[str, Filler] = {
     "closing_rule_id": Filler(lambda c: c.closing_rules[0].pk, lambda c: c.closing_rules[1].pk),
     "calendar_exception_id": Filler(lambda c: c.calendar_exceptions[0].pk, lambda c: c.calendar_exceptions[1].pk),
     "event_id": Filler(lambda c: c.event.pk),
+    "followup_id": Filler(lambda c: c.followups[0].pk, lambda c: c.followups[1].pk),
 }
 # By route name: "pk" says nothing about the model, so each route using it is listed.
 ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
     "vehicles:detail": {"pk": KWARG_FILLERS["vehicle_id"]},
     "api-staff-vehicle": {"pk": KWARG_FILLERS["vehicle_id"]},
+    "api-staff-vehicle-health": {"pk": KWARG_FILLERS["vehicle_id"]},
+    "api-owner-vehicle-health": {"pk": KWARG_FILLERS["vehicle_id"]},
     "api-owner-inbox-item": {"pk": Filler(lambda c: c.notice.pk)},
     "api-owner-inbox-read": {"pk": Filler(lambda c: c.notice.pk)},
     "api-dcm-inbox-item": {"pk": Filler(lambda c: c.notice.pk)},
@@ -449,3 +473,35 @@ def test_list_routes_show_outsiders_nothing_of_company_a(cast):
         if leaked:
             failures.append(f"{outsiders[route.audience].label} sees {leaked} on {route.name}")
     assert not failures, "\n".join(failures)
+
+
+# --- Appointments and inquiries of the portal (notifications.portal_urls) --------------------
+
+
+def _portal_rows(cast: Cast, name: str):
+    """A requested appointment / an open inquiry for each of A's two cars (store 1, store 2)."""
+    if name not in cast.__dict__:
+        from django.utils import timezone
+
+        from notifications.models import Inquiry
+        from vehicles.models import Appointment
+
+        soon = timezone.now() + dt.timedelta(days=3)
+        cars = (cast.vehicle_a1, cast.vehicle_a2)
+        cast.__dict__["appointments"] = [
+            Appointment.objects.create(company=cast.company_a, store=v.store, vehicle=v, customer=v.customer,
+                                       starts_at=soon, ends_at=soon + dt.timedelta(hours=1))
+            for v in cars
+        ]
+        cast.__dict__["inquiries"] = [
+            Inquiry.objects.create(company=cast.company_a, store=v.store, vehicle=v, customer=v.customer,
+                                   question="代車はありますか？", due_at=soon)
+            for v in cars
+        ]
+    return cast.__dict__[name]
+
+
+KWARG_FILLERS["appointment_id"] = Filler(
+    lambda c: _portal_rows(c, "appointments")[0].pk, lambda c: _portal_rows(c, "appointments")[1].pk
+)
+KWARG_FILLERS["inquiry_id"] = Filler(lambda c: _portal_rows(c, "inquiries")[0].pk, lambda c: _portal_rows(c, "inquiries")[1].pk)

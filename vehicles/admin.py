@@ -318,3 +318,5 @@ class VehicleCredentialAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Revoke all credentials of these vehicles"))
     def revoke_all(self, request, queryset):
         _revoke(self, request, self._vehicles(queryset))
+
+from vehicles import admin_appointments  # noqa: E402, F401  (registers the appointment admins)

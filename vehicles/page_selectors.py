@@ -14,7 +14,6 @@ from vehicles.models import (
     RecallTarget,
     StoreRegistration,
     Vehicle,
-    VehicleState,
     VehicleWarning,
 )
 from vehicles.models.appointments import OPEN_STATES
@@ -32,7 +31,6 @@ class VehiclePage:
     open_warnings: list[VehicleWarning]
     closed_warnings: list[VehicleWarning]
     consents: dict[str, bool]
-    state: VehicleState | None
     upcoming: list[Appointment] = field(default_factory=list)
 
     @property
@@ -41,7 +39,8 @@ class VehiclePage:
 
 
 def vehicle_page(vehicle: Vehicle) -> VehiclePage:
-    """The vehicle page's facts (vehicle fetched with customer, store and contract): 7 queries."""
+    """The vehicle page's facts (vehicle fetched with customer, store and contract): 6 queries.
+    The health check (latest state, trend, open warnings) is vehicles.selectors_health's."""
     warnings = list(VehicleWarning.objects.filter(vehicle=vehicle).order_by("closed_at", "-opened_at")[:RECENT_WARNINGS + 20])
     consents = {}
     if vehicle.customer_id:
@@ -58,7 +57,6 @@ def vehicle_page(vehicle: Vehicle) -> VehiclePage:
         open_warnings=[w for w in warnings if w.closed_at is None],
         closed_warnings=[w for w in warnings if w.closed_at is not None][:RECENT_WARNINGS],
         consents=consents,
-        state=VehicleState.objects.filter(vehicle=vehicle).first(),
         upcoming=list(
             Appointment.objects.filter(vehicle=vehicle, state__in=OPEN_STATES, ends_at__gte=timezone.now())
             .select_related("store")

@@ -146,8 +146,8 @@ def _body(message: Message) -> str:
         kind = part.get_content_type()
         if kind not in ("text/plain", "text/html"):
             continue
-        payload = part.get_payload(decode=True) or b""
-        text = decode(payload, part.get_content_charset())
+        payload = part.get_payload(decode=True)
+        text = decode(payload if isinstance(payload, bytes) else b"", part.get_content_charset())
         if kind == "text/plain":
             return text
         if html is None:

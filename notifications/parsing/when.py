@@ -214,24 +214,28 @@ def _time(m: re.Match, hour: int, minute: int, marker: str | None) -> _Token:
     return _Token(m.start(), m.end(), "time" if value else "skip", value)
 
 
+def _part_handler(part: PartOfDay) -> Handler:
+    return lambda m, _today: _Token(m.start(), m.end(), "part", part)
+
+
 def _scan(text: str, today: dt.date) -> list[_Token]:
     work = text
     tokens: list[_Token] = []
 
-    def take(pattern: str, handler: Callable[[re.Match], _Token | None]) -> None:
+    def take(pattern: str, handler: Handler) -> None:
         nonlocal work
         for match in list(re.finditer(pattern, work)):
             if _MASK in match.group():
                 continue
-            token = handler(match)
+            token = handler(match, today)
             if token is not None:
                 tokens.append(token)
                 work = work[: match.start()] + _MASK * (match.end() - match.start()) + work[match.end():]
 
     for pattern, handler in _DATE_PATTERNS + _TIME_PATTERNS:
-        take(pattern, lambda m, h=handler: h(m, today))
+        take(pattern, handler)
     for pattern, part in _PART_PATTERNS:
-        take(pattern, lambda m, p=part: _Token(m.start(), m.end(), "part", p))
+        take(pattern, _part_handler(part))
     return sorted((t for t in tokens if t.kind != "skip"), key=lambda t: t.start)
 
 
@@ -279,7 +283,7 @@ def parse_when(text: str, *, today: dt.date) -> list[Preference]:
     normalised = normalise(text or "")
     found: list[Preference] = []
     for entry in _assemble(normalised, _scan(normalised, today)):
-        items = entry.items or [None]
+        items: list[dt.time | PartOfDay | None] = [*entry.items] or [None]
         for item in items:
             preference = Preference(
                 date=entry.date,

@@ -10,10 +10,12 @@ Steps, all in one transaction (a crash leaves nothing behind; the next run redoe
 5. insert the notices: shaken, periodic, recall (one INSERT … SELECT … ON CONFLICT each,
    which also inserts their deliveries: inbox channels delivered at once, e-mail queued);
 6. create deliveries for other queued notices due in the window (scheduled by other senders);
-   un-pause navis paired since;
+   refresh the statistics of the notice tables if they are far behind; un-pause navis
+   paired since;
 7. deliver the queued inbox deliveries (navi/app);
 8. record the date as finished; after commit, queue the outbox task for e-mail.
-A second run for the same date does the same statements and inserts nothing new.
+A second run for a finished date only does steps 4, 6 and 7 (its notices were inserted by the
+first; `rescan=True` does the scans again, inserting only what is missing).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.models import DealerCompany
-from notifications.models import DailyRun, ReminderPolicy
+from notifications.models import DailyRun, Delivery, Notice, ReminderPolicy
 from notifications.services import deliveries, notice_scan
 
 MAX_CATCH_UP_DAYS = 62
@@ -41,12 +43,16 @@ class DailyRunError(Exception):
 @dataclass
 class DailyRunResult:
     business_date: dt.date
-    caught_up_from: dt.date
+    caught_up_from: dt.date | None  # first send date of the window; None: not scanned
     notices: dict[str, int] = field(default_factory=dict)
     deliveries_cancelled: int = 0
     deliveries_created: int = 0
     deliveries_unpaused: int = 0
     inbox_delivered: int = 0
+
+    @property
+    def scanned(self) -> bool:
+        return self.caught_up_from is not None
 
     @property
     def notices_created(self) -> int:
@@ -55,17 +61,21 @@ class DailyRunResult:
     def as_counts(self) -> dict:
         data = asdict(self)
         data.pop("business_date")
-        data["caught_up_from"] = self.caught_up_from.isoformat()
+        data["caught_up_from"] = self.caught_up_from.isoformat() if self.caught_up_from else None
         return data
 
 
-def _window(business_date: dt.date, now: dt.datetime) -> notice_scan.Window:
+def _window(business_date: dt.date, now: dt.datetime, *, rescan: bool) -> notice_scan.Window:
+    """(after, on]: from the last finished date before `on`; empty when `on` itself has finished
+    (its notices were inserted then) unless `rescan`."""
     later = DailyRun.objects.filter(business_date__gt=business_date, finished_at__isnull=False).order_by("business_date").first()
     if later is not None:
         raise DailyRunError(
             _("The daily run for %(later)s has already finished; runs only go forward (asked for %(date)s).")
             % {"later": later.business_date.isoformat(), "date": business_date.isoformat()}
         )
+    if not rescan and DailyRun.objects.filter(business_date=business_date, finished_at__isnull=False).exists():
+        return notice_scan.Window(after=business_date, on=business_date, now=now)
     last = (
         DailyRun.objects.filter(business_date__lt=business_date, finished_at__isnull=False)
         .order_by("-business_date")
@@ -87,6 +97,8 @@ def _policies_ensure() -> list[ReminderPolicy]:
 
 
 def _insert_notices(window: notice_scan.Window, policies: list[ReminderPolicy]) -> dict[str, notice_scan.Inserted]:
+    if window.after >= window.on:
+        return {kind: notice_scan.Inserted() for kind in ("shaken", "periodic", "recall")}
     return {
         "shaken": notice_scan.shaken_insert(window=window, policies=policies),
         "periodic": notice_scan.periodic_insert(window=window, policies=policies),
@@ -95,15 +107,18 @@ def _insert_notices(window: notice_scan.Window, policies: list[ReminderPolicy]) 
 
 
 @transaction.atomic
-def daily_run(*, business_date: dt.date, queue_outbox: bool = True) -> DailyRunResult:
+def daily_run(*, business_date: dt.date, queue_outbox: bool = True, rescan: bool = False) -> DailyRunResult:
     """Run the notices of `business_date` (Asia/Tokyo); see the module docstring for the steps.
 
+    A date that has finished is not scanned again (its state was sampled then); `rescan=True`
+    scans its window again, e.g. after correcting data the same morning (idempotent either way).
     `queue_outbox=False` leaves the e-mail to the caller (manage.py run_daily sends at once)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     now = timezone.now()
-    window = _window(business_date, now)
-    result = DailyRunResult(business_date=business_date, caught_up_from=window.after + dt.timedelta(days=1))
+    window = _window(business_date, now, rescan=rescan)
+    scanned = window.after < window.on
+    result = DailyRunResult(business_date=business_date, caught_up_from=window.after + dt.timedelta(days=1) if scanned else None)
     policies = _policies_ensure()
     result.deliveries_cancelled = deliveries.deliveries_cancel_stale(on=business_date, now=now)
     inserted = _insert_notices(window, policies)
@@ -113,6 +128,7 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True) -> DailyRunR
     result.deliveries_created = sum(counts.deliveries for counts in inserted.values()) + deliveries.deliveries_create(
         send_after=window.after, send_on=window.on, now=now
     )
+    _statistics_refresh(inserted=result.deliveries_created)
     result.deliveries_unpaused = deliveries.deliveries_unpause_paired(now=now)
     result.inbox_delivered = deliveries.inbox_deliver_due(now=now)
     DailyRun.objects.update_or_create(
@@ -121,6 +137,25 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True) -> DailyRunR
     if queue_outbox:
         transaction.on_commit(_queue_outbox)
     return result
+
+
+def _statistics_refresh(*, inserted: int) -> None:
+    """ANALYZE the notice and delivery tables when this run inserted more rows than their
+    statistics say they hold (a young system: the first runs, or after a bulk import).
+
+    The later steps join these tables; planned on "empty" statistics they become nested loops
+    over full scans (minutes instead of milliseconds at a million vehicles). ANALYZE inside the
+    transaction counts the rows it inserted. Once the tables are large, autovacuum keeps the
+    statistics current and this does nothing.
+    """
+    if inserted == 0:
+        return
+    tables = [Notice._meta.db_table, Delivery._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'", [tables])
+        for table, estimated in cursor.fetchall():
+            if estimated < inserted:  # -1: never analyzed
+                cursor.execute(f'ANALYZE "{table}"')
 
 
 def _queue_outbox() -> None:

@@ -85,12 +85,20 @@ def with_deliveries_sql(notice_insert_sql: str) -> str:
     """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
+# Plan stability: these statements run right after the scans inserted thousands of rows in
+# the same transaction, when the statistics of the notice/delivery tables may still say
+# "empty". Joins would then be planned as nested loops over full scans. So they are driven by
+# the (partial-index) scan of the deliveries concerned, with per-row scalar subqueries and
+# `id = ANY(ARRAY(…))` lookups, whose plans do not depend on those estimates.
+
+
 def deliveries_unpause_paired(*, now: dt.datetime) -> int:
     """Navi deliveries waiting for pairing become queued once the car's navi is paired."""
     return _execute(
         f"""UPDATE {DELIVERY_TABLE} d SET status = 'queued', next_attempt_at = %(now)s
-            FROM {NOTICE_TABLE} n, vehicles_vehicle v
-            WHERE d.status = 'waiting' AND n.id = d.notice_id AND v.id = n.vehicle_id AND v.navi_paired""",  # noqa: S608 - names from model metadata and enums; values are parameters
+            WHERE d.status = 'waiting' AND (
+                SELECT v.navi_paired FROM {NOTICE_TABLE} n JOIN vehicles_vehicle v ON v.id = n.vehicle_id
+                WHERE n.id = d.notice_id)""",  # noqa: S608 - names from model metadata and enums; values are parameters
         {"now": now},
     )
 
@@ -116,19 +124,20 @@ def deliveries_cancel_stale(*, on: dt.date, now: dt.datetime) -> int:
     the reason (a _STALE_RULES key) is kept in last_error / cancel_reason. One scan."""
     reason = " ".join(f"WHEN {rule} THEN '{name}'" for name, rule in _STALE_RULES.items())
     return _fetch_count(
-        f"""WITH stale AS (
-                SELECT d.id, CASE {reason} END AS reason FROM {DELIVERY_TABLE} d
-                JOIN {NOTICE_TABLE} n ON n.id = d.notice_id
-                JOIN vehicles_vehicle v ON v.id = n.vehicle_id
-                WHERE d.status = 'waiting' OR d.status = 'queued'
+        f"""WITH stale AS MATERIALIZED (
+                SELECT id, reason FROM (
+                    SELECT d.id, (SELECT CASE {reason} END FROM {NOTICE_TABLE} n
+                                  JOIN vehicles_vehicle v ON v.id = n.vehicle_id WHERE n.id = d.notice_id) AS reason
+                    FROM {DELIVERY_TABLE} d WHERE d.status = 'waiting' OR d.status = 'queued'
+                ) pending WHERE reason IS NOT NULL
             ), cancelled AS (
                 UPDATE {DELIVERY_TABLE} d SET status = 'cancelled', last_error = stale.reason
-                FROM stale WHERE d.id = stale.id AND stale.reason IS NOT NULL
+                FROM stale WHERE d.id = stale.id
                 RETURNING d.notice_id, stale.reason
             ), notices AS (
-                UPDATE {NOTICE_TABLE} n SET status = 'cancelled', cancelled_at = %(now)s, cancel_reason = c.reason
-                FROM (SELECT DISTINCT ON (notice_id) notice_id, reason FROM cancelled ORDER BY notice_id) c
-                WHERE n.id = c.notice_id AND n.status = 'queued'
+                UPDATE {NOTICE_TABLE} n SET status = 'cancelled', cancelled_at = %(now)s,
+                    cancel_reason = (SELECT CASE {reason} END FROM vehicles_vehicle v WHERE v.id = n.vehicle_id)
+                WHERE n.id = ANY(ARRAY(SELECT notice_id FROM cancelled)) AND n.status = 'queued'
             )
             SELECT count(*) FROM cancelled""",  # noqa: S608 - names from model metadata and enums; values are parameters
         {"on": on, "now": now},
@@ -143,11 +152,8 @@ def inbox_deliver_due(*, now: dt.datetime) -> int:
                 WHERE status = 'queued' AND channel IN ('navi', 'app') AND next_attempt_at <= %(now)s
                 RETURNING notice_id
             ), sent AS (
-                -- A join driven by the delivered rows (pkey lookups): with IN (…) and stale
-                -- statistics the planner may scan the notices once per delivered row.
                 UPDATE {NOTICE_TABLE} n SET status = 'sent'
-                FROM (SELECT DISTINCT notice_id FROM delivered) d
-                WHERE n.id = d.notice_id AND n.status = 'queued'
+                WHERE n.id = ANY(ARRAY(SELECT notice_id FROM delivered)) AND n.status = 'queued'
             )
             SELECT count(*) FROM delivered""",  # noqa: S608 - names from model metadata and enums; values are parameters
         {"now": now},

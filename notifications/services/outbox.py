@@ -67,14 +67,18 @@ class Claimed:
     allowed: bool
 
 
+# The locked ids are MATERIALIZED once: as `IN (SELECT … LIMIT n SKIP LOCKED)` the planner may
+# re-run the subquery (e.g. inside a nested loop) and, skipping the rows it just locked, pick
+# more than n rows.
 _CLAIM_SQL = f"""
-UPDATE {DELIVERY_TABLE} d SET status = 'sending', claimed_at = %(now)s, send_started_at = NULL, attempts = d.attempts + 1
-FROM {NOTICE_TABLE} n LEFT JOIN vehicles_customer cu ON cu.id = n.customer_id
-WHERE d.id IN (
+WITH picked AS MATERIALIZED (
     SELECT id FROM {DELIVERY_TABLE}
     WHERE status = 'queued' AND channel = 'email' AND next_attempt_at <= %(now)s
     ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
-) AND n.id = d.notice_id
+)
+UPDATE {DELIVERY_TABLE} d SET status = 'sending', claimed_at = %(now)s, send_started_at = NULL, attempts = d.attempts + 1
+FROM picked, {NOTICE_TABLE} n LEFT JOIN vehicles_customer cu ON cu.id = n.customer_id
+WHERE d.id = picked.id AND n.id = d.notice_id
 RETURNING d.id, d.attempts, n.id, n.company_id, n.vehicle_id, n.customer_id, n.kind, n.stage, n.category, n.event_date,
           n.send_on, n.source_id, n.language, n.reply_token, n.context, COALESCE(cu.email, ''),
           {consent_ok_sql("n.category", "n.customer_id")}

@@ -16,6 +16,7 @@ closed is acknowledged at once with that time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,9 +69,13 @@ class _Context:
 def reply_act(reply: Reply) -> str:
     """Act on the reply; returns its ReplyOutcome. Sets reply.appointment / inquiry / preferred."""
     store = reply.vehicle.store
+    if store is None:  # reply_process checks first; a store removed since is a reason to fail
+        raise ValueError("the car has no remote-maintenance store")
     context = _Context(reply, store, StoreCalendar.for_store(store), notice_due(reply.notice), timezone.now())
-    handlers = {ReplyIntent.BOOK: _book, ReplyIntent.CHANGE: _change, ReplyIntent.CANCEL: _cancel, ReplyIntent.ASK: _ask}
-    return handlers[ReplyIntent(reply.intent)](context)
+    handlers: dict[str, Callable[[_Context], str]] = {
+        ReplyIntent.BOOK: _book, ReplyIntent.CHANGE: _change, ReplyIntent.CANCEL: _cancel, ReplyIntent.ASK: _ask,
+    }
+    return handlers[reply.intent](context)
 
 
 def _preferences(ctx: _Context) -> list[Preference]:
@@ -89,10 +94,10 @@ def _appointment_ref(ctx: _Context) -> int | None:
 def _open_appointment(ctx: _Context) -> Appointment | None:
     """The appointment the reply is about: its notice's, if still open; else the car's open one
     for the due event."""
-    ref = {"id": _appointment_ref(ctx)}
-    if ref.get("id"):
+    ref = _appointment_ref(ctx)
+    if ref is not None:
         found = (
-            Appointment.objects.filter(pk=ref["id"], vehicle_id=ctx.reply.vehicle_id, state__in=OPEN_STATES)
+            Appointment.objects.filter(pk=ref, vehicle_id=ctx.reply.vehicle_id, state__in=OPEN_STATES)
             .select_related("store", "vehicle", "customer")
             .first()
         )

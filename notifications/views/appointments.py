@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -108,13 +109,7 @@ def appointment_day(request):
 
 def _back(appointment) -> str:
     day = appointment.starts_at.astimezone(BUSINESS_TZ).date().isoformat()
-    return f"{_url('notifications:appointments')}?store={appointment.store_id}&day={day}"
-
-
-def _url(name: str) -> str:
-    from django.urls import reverse
-
-    return reverse(name)
+    return f"{reverse('notifications:appointments')}?store={appointment.store_id}&day={day}"
 
 
 @login_required

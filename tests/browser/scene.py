@@ -12,7 +12,7 @@ from dealers.models import CalendarException, ClosingRule
 from notifications.models import Channel, DeliveryStatus
 from notifications.services.events import event_create
 from tests.factories import CompanyAdminFactory, CustomerFactory, DealerCompanyFactory, StoreFactory
-from tests.portal.builders import appointment, campaign, inquiry, notice, recall_target, reply
+from tests.portal.builders import appointment, campaign, followup, inquiry, notice, recall_target, reply
 from tests.portal.conftest import plated_vehicle
 from vehicles.models import ConsentCategory, VehicleState, VehicleWarning
 from vehicles.services.consent import consent_set
@@ -53,20 +53,19 @@ def build():
     first = notice(star, stage="m3", deliveries={Channel.APP: DeliveryStatus.READ, Channel.NAVI: DeliveryStatus.READ,
                                                  Channel.EMAIL: DeliveryStatus.DELIVERED})
     reply(first, text="来週の火曜 10時に車検をお願いします")
-    appointment(star, starts_at=at(today, 10), notice_=first, due_kind="shaken", due_event_date=star.shaken_expiry)
+    appointment(star, starts_at=at(today, 10), notice_=first, due_kind="shaken", due_event_date=star.shaken_expiry, hold=True)
     notice(star, stage="m1", deliveries={Channel.APP: DeliveryStatus.DELIVERED, Channel.NAVI: DeliveryStatus.WAITING})
     for i, car in enumerate(cars[1:4]):
         n = notice(car, deliveries={Channel.APP: DeliveryStatus.READ if i else DeliveryStatus.DELIVERED})
         if i == 1:
             reply(n, intent="ask", outcome="inquiry", text="代車はありますか？")
             inquiry(car, notice_=n, question="代車はありますか？", due_at=timezone.now() + dt.timedelta(hours=3))
-    appointment(cars[2], starts_at=at(today, 14), state="requested")
-    appointment(cars[4], starts_at=at(today + dt.timedelta(days=1), 11))
+    appointment(cars[2], starts_at=at(today, 14), state="requested", hold=True)
+    appointment(cars[4], starts_at=at(today + dt.timedelta(days=1), 11), hold=True)
     inquiry(cars[5], question="オイル交換だけでも予約できますか？", due_at=timezone.now() - dt.timedelta(hours=1))
     for car in cars[:5]:
         notice(car, kind="periodic", stage="pre", status="queued", deliveries={}, send_on=today + dt.timedelta(days=2))
-    VehicleWarning.objects.create(vehicle=cars[3], code="lamp:charging", kind="lamp", severity="stop_now",
-                                  opened_at=timezone.now() - dt.timedelta(hours=2))
+    call = followup(cars[3], code="lamp:charging", severity="stop_now", due_in=dt.timedelta(minutes=40))
     VehicleWarning.objects.create(vehicle=star, code="P0420", kind="dtc", severity="see_dealer_soon",
                                   opened_at=timezone.now() - dt.timedelta(days=1))
     VehicleState.objects.create(vehicle=star, last_recorded_at=timezone.now(), updated_at=timezone.now(), odometer_km=48210,
@@ -79,4 +78,4 @@ def build():
                                                  "done_store": car.store} if done else {}))
     event = event_create(company=company, actor=admin, title="夏の点検フェア", body="期間中のオイル交換が20%オフになります。\nご来店をお待ちしております。",
                          starts_on=today + dt.timedelta(days=20), ends_on=today + dt.timedelta(days=30), stores=[shinagawa, oi])
-    return {"admin": admin, "star": star, "store": shinagawa, "campaign": airbag, "event": event}
+    return {"admin": admin, "star": star, "store": shinagawa, "campaign": airbag, "event": event, "followup": call}

@@ -33,6 +33,16 @@ def test_run_daily_for_a_date_creates_and_sends():
     assert DailyRun.objects.filter(business_date=dt.date(2027, 2, 28)).exists()
 
 
+def test_run_daily_again_and_rescan():
+    connected_car()
+    call("run_daily", "--date", "2027-02-28")
+    assert "already run: not scanned again" in call("run_daily", "--date", "2027-02-28")
+    assert "2027-02-28: 0 notices (shaken 0, periodic 0, recall 0), caught up from 2027-02-28" in call(
+        "run_daily", "--date", "2027-02-28", "--rescan"
+    )
+    assert len(mail.outbox) == 1
+
+
 def test_run_daily_no_send_leaves_mail_to_the_outbox():
     connected_car()
     out = call("run_daily", "--date", "2027-02-28", "--no-send")

@@ -10,7 +10,7 @@ from notifications.models import DailyRun, Delivery, DeliveryStatus, Notice, Not
 from notifications.services import daily_run as daily_run_module
 from notifications.services.daily_run import DailyRunError
 from tests.factories import StoreFactory
-from tests.notifications.pipeline import channels, connected_car, notice_set, run, stages
+from tests.notifications.pipeline import channels, connected_car, consent, notice_set, run, stages
 from vehicles.models import RecallCampaign, RecallStatus, RecallTarget, VehicleUse
 
 pytestmark = pytest.mark.django_db
@@ -106,8 +106,25 @@ def test_run_twice_inserts_nothing_new():
     before = notice_set()
     second = run("2027-02-28")
     assert first.notices_created == 1 and second.notices_created == 0 and second.deliveries_created == 0
+    assert not second.scanned  # the date has finished: its state was sampled then
+    assert notice_set() == before
+    rescanned = daily_run_module.daily_run(business_date=D(2027, 2, 28), queue_outbox=False, rescan=True)
+    assert rescanned.scanned and rescanned.notices_created == 0
     assert notice_set() == before
     assert DailyRun.objects.filter(business_date=D(2027, 2, 28), finished_at__isnull=False).count() == 1
+
+
+def test_rescan_picks_up_data_corrected_after_the_run():
+    store = StoreFactory()
+    car = connected_car(store=store, expiry=D(2027, 5, 31))
+    run("2027-02-28")
+    late = connected_car(store=store, expiry=D(2027, 5, 31), reminders=False)
+    consent(late.customer, "reminders", True)  # recorded after the morning run
+    run("2027-02-28")
+    assert stages(late) == []
+    result = daily_run_module.daily_run(business_date=D(2027, 2, 28), queue_outbox=False, rescan=True)
+    assert result.notices == {"shaken": 1, "periodic": 0, "recall": 0}
+    assert stages(late) == stages(car) == [("shaken", "m3", "2027-02-28")]
 
 
 def test_a_crash_mid_run_leaves_nothing_and_the_rerun_equals_a_clean_run(monkeypatch):

@@ -258,3 +258,68 @@ def test_inquiry_due_at_follows_business_hours(store, received, due):
     from dealers.calendar import StoreCalendar
 
     assert inquiry_due_at(StoreCalendar.for_store(store), received) == due
+
+
+@pytest.mark.parametrize("model", [Reply, Inquiry])
+def test_admin_lists_are_read_only_and_do_not_grow_queries(client, open_now, store, car, notice, model):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(get_user_model().objects.create_superuser("root@tconnect.example.jp", "pw-for-tests-123"))
+    url = reverse(f"admin:notifications_{model._meta.model_name}_changelist")
+    process(receive(notice, intent="ask", text="質問1"))
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(3):
+        process(receive(reminder(owner_car(store, email=f"x{n}@example.jp")), intent="ask", text="質問"))
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(url).status_code == 200
+    assert len(more) == len(few)
+    assert client.get(reverse(f"admin:notifications_{model._meta.model_name}_add")).status_code == 403
+
+
+def test_staff_see_inquiries_and_replies_of_their_scope_only(open_now, store, car, notice):
+    from django.http import Http404
+
+    from notifications.reply_selectors import inquiries_open_for_staff, inquiry_get_for_staff, replies_for_staff
+    from tests.factories import CompanyAdminFactory
+
+    reply = process(receive(notice, intent="ask", text="質問"))
+    staff = StoreStaffFactory(store=store)
+    assert list(inquiries_open_for_staff(staff)) == [reply.inquiry]
+    assert list(replies_for_staff(staff)) == [reply]
+    assert inquiry_get_for_staff(staff, reply.inquiry_id) == reply.inquiry
+    for outsider in (CompanyAdminFactory(), StoreStaffFactory(store=StoreFactory(company=store.company))):
+        assert not inquiries_open_for_staff(outsider).exists() and not replies_for_staff(outsider).exists()
+        with pytest.raises(Http404):
+            inquiry_get_for_staff(outsider, reply.inquiry_id)
+
+
+_FACTS = {
+    "car_name": "プリウス", "plate": "品川 330 さ 1234", "store_name": "品川店", "store_phone": "03-1234-5678",
+    "store_address": "東京都品川区", "company_name": "トヨタ販売", "due": {"kind": "shaken", "event_date": "2026-05-31"},
+    "appointment": {"id": 1, "starts_at": "2026-03-04T10:00:00+09:00", "ends_at": "2026-03-04T11:00:00+09:00"},
+    "alternatives": ["2026-03-04T11:00:00+09:00"], "proposed_times": [], "store_closed": True,
+    "answer_from": "2026-03-03T10:00:00+09:00", "question": "代車は？", "answer": "あります。",
+}
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("channel", ["email", "app", "navi"])
+@pytest.mark.parametrize(
+    ("kind", "stage"),
+    [("appointment", s) for s in ("requested", "changed", "alternatives", "needs_time", "confirmed", "proposed", "cancelled")]
+    + [("inquiry_answer", "received"), ("inquiry_answer", "answered")],
+)
+def test_every_reply_notice_renders_in_both_languages_and_channels(kind, stage, channel, language):
+    notice = Notice(kind=kind, stage=stage, context=_FACTS, language=language, reply_token="t" * 32,
+                    event_date=EXPIRY, send_on=TUESDAY)
+    rendered = notice_render(notice, channel=channel)
+    assert rendered.subject and "\n" not in rendered.subject
+    assert "品川店" in rendered.text and "{%" not in rendered.text and "<div" in rendered.html
+    when = "2026年3月3日(火) 10:00" if language == "ja" else "Tue 3 March 2026, 10:00"
+    assert (when in rendered.text) == (stage != "answered")  # when the closed store will answer
+    assert ("reply to this e-mail" in rendered.text) == (channel == "email")

@@ -66,12 +66,33 @@ def inquiry(vehicle, *, store=None, question="オイル交換の料金は？", d
     )
 
 
-def appointment(vehicle, *, starts_at, state="confirmed", store=None, notice_=None, due_kind="", due_event_date=None):
-    from vehicles.models import Appointment
+def appointment(vehicle, *, starts_at, state="confirmed", store=None, notice_=None, due_kind="", due_event_date=None,
+                hold=False):
+    """An appointment row; hold=True also takes the next bay of its slot, as booking does."""
+    from vehicles.models import Appointment, SlotBooking
 
     store = store or vehicle.store
-    return Appointment.objects.create(
+    made = Appointment.objects.create(
         company_id=vehicle.company_id, store=store, vehicle=vehicle, customer=vehicle.customer, starts_at=starts_at,
         ends_at=starts_at + dt.timedelta(minutes=store.slot_minutes), state=state,
         notice_id=notice_.pk if notice_ else None, due_kind=due_kind, due_event_date=due_event_date,
+    )
+    if hold:
+        bay = SlotBooking.objects.filter(store=store, slot_start=starts_at).count()
+        SlotBooking.objects.create(store=store, slot_start=starts_at, bay=bay, appointment=made)
+    return made
+
+
+def followup(vehicle, *, code="lamp:charging", severity="stop_now", due_in=dt.timedelta(hours=1), store=None, desk=None):
+    """An open follow-up of a new warning, assigned to the car's store (or the desk given)."""
+    from vehicles.models import FollowUp, VehicleWarning
+
+    now = timezone.now()
+    warning = VehicleWarning.objects.create(vehicle=vehicle, code=code, kind="lamp" if code.startswith("lamp:") else "dtc",
+                                            severity=severity, opened_at=now - dt.timedelta(minutes=30))
+    assignee = "desk" if desk is not None else "store"
+    return FollowUp.objects.create(
+        company_id=vehicle.company_id, vehicle=vehicle, warning=warning, severity=severity, assignee=assignee,
+        store=None if desk is not None else (store or vehicle.store), desk=desk, opened_at=now - dt.timedelta(minutes=30),
+        available_from=now - dt.timedelta(minutes=30), due_at=now + due_in,
     )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
 
 from dealers.calendar import BUSINESS_TZ
-from tests.portal.builders import appointment, inquiry, notice, reply
+from tests.portal.builders import appointment, followup, inquiry, notice, reply
 from tests.portal.conftest import plated_vehicle
-from vehicles.models import VehicleWarning
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +28,7 @@ def _busy_store(store, n: int = 1):
         appointment(car, starts_at=at(today + dt.timedelta(days=5), 11), state="requested")
         inquiry(car)
         reply(notice(car, send_on=today + dt.timedelta(days=i % 7), status="queued", deliveries={}))
-        VehicleWarning.objects.create(vehicle=car, code="lamp:charging", kind="lamp", severity="stop_now",
-                                      opened_at=timezone.now())
+        followup(car)
 
 
 def test_root_goes_to_today(as_alice):
@@ -74,13 +73,22 @@ def test_store_staff_see_their_store(cast, as_bob):
     assert len(board.appointments) == 1
 
 
-def test_call_center_sees_follow_ups_only(cast, as_carol, as_charlie):
-    _busy_store(cast.store1, 1)
+def test_overdue_follow_ups_come_first(cast, as_alice):
+    car = plated_vehicle(store=cast.store1)
+    later = followup(car, due_in=dt.timedelta(hours=2))
+    overdue = followup(car, code="P0300", severity="see_dealer_soon", due_in=-dt.timedelta(minutes=10))
+    items = as_alice.get("/today/").context["board"].followups.items
+    assert [f.pk for f in items] == [overdue.pk, later.pk]
+
+
+def test_call_center_sees_its_desks_follow_ups_only(cast, as_carol, as_charlie):
+    _busy_store(cast.store1, 1)  # follow-ups assigned to the store: not the desk's
+    followup(plated_vehicle(store=cast.store2), desk=cast.carol.desk)
     response = as_carol.get("/today/")
     board = response.context["board"]
     assert board.warnings_only and board.followups.total == 1
     assert board.inquiries.total == 0 and board.appointments == [] and board.lapsing.total == 0
-    assert 'href="/vehicles/' not in response.content.decode()  # agents cannot open vehicle pages
+    assert not re.search(r'href="/vehicles/\d+/"', response.content.decode())  # no vehicle pages for agents
     assert as_charlie.get("/today/").context["board"].followups.total == 0
 
 

@@ -328,3 +328,46 @@ def test_many_threads_booking_one_slot_hold_exactly_its_bays(time_machine):
     assert Appointment.objects.count() == 3
     refused = [r for r in results.values() if r.appointment is None]
     assert len(refused) == 13 and all(jst(TUESDAY, 10) not in r.alternatives for r in refused)
+
+
+# -- admin (read-only) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [Appointment, SlotBooking])
+def test_admin_lists_are_read_only_and_do_not_grow_queries(client, store, model):
+    from django.contrib.auth import get_user_model
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client.force_login(get_user_model().objects.create_superuser("root@tconnect.example.jp", "pw-for-tests-123"))
+    url = reverse(f"admin:vehicles_{model._meta.model_name}_changelist")
+    book(store, car(store), at(TUESDAY, 10))
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for hour in (11, 12, 13):
+        book(store, car(store), at(TUESDAY, hour))
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(url).status_code == 200
+    assert len(more) == len(few)
+    assert client.get(reverse(f"admin:vehicles_{model._meta.model_name}_add")).status_code == 403
+
+
+def test_staff_see_appointments_of_their_scope_only(store):
+    from django.http import Http404
+
+    from tests.factories import CallCenterAgentFactory, CompanyAdminFactory, StoreStaffFactory
+    from vehicles.appointment_selectors import appointment_get_for_staff, appointments_for_staff
+
+    mine = book(store, car(store), at(TUESDAY, 10)).appointment
+    sister = StoreFactory(company=store.company)
+    other_store = book(sister, car(sister), at(TUESDAY, 10)).appointment
+    assert list(appointments_for_staff(StoreStaffFactory(store=store))) == [mine]
+    assert set(appointments_for_staff(CompanyAdminFactory(company=store.company))) == {mine, other_store}
+    outsider = CompanyAdminFactory()
+    assert not appointments_for_staff(outsider).exists()
+    assert not appointments_for_staff(CallCenterAgentFactory()).exists()
+    with pytest.raises(Http404):
+        appointment_get_for_staff(outsider, mine.pk)
+    with pytest.raises(Http404):
+        appointment_get_for_staff(StoreStaffFactory(store=sister), mine.pk)

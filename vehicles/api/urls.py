@@ -14,3 +14,10 @@ from vehicles.api import telemetry  # noqa: E402
 urlpatterns += [
     path("dcm/telemetry/", telemetry.DcmTelemetryApi.as_view(), name="api-dcm-telemetry"),
 ]
+
+from vehicles.api import health  # noqa: E402
+
+urlpatterns += [
+    path("me/vehicles/<int:pk>/health/", health.OwnerVehicleHealthApi.as_view(), name="api-owner-vehicle-health"),
+    path("vehicles/<int:pk>/health/", health.StaffVehicleHealthApi.as_view(), name="api-staff-vehicle-health"),
+]

@@ -63,7 +63,7 @@ def _escalate_batch(now: dt.datetime) -> EscalationResult:
         if company in desk_for:
             moves[desk_for[company]].append(pk)
     for desk_id, ids in moves.items():
-        FollowUp.objects.filter(pk__in=ids).update(assignee=Assignee.DESK, desk_id=desk_id)
+        FollowUp.objects.filter(pk__in=ids).update(assignee=Assignee.DESK, desk_id=desk_id, store_id=None)
     FollowUp.objects.filter(pk__in=[row[0] for row in rows]).update(escalated_at=now)
     moved_to = {pk: desk_id for desk_id, ids in moves.items() for pk in ids}
     AuditEntry.objects.bulk_create(

@@ -140,12 +140,13 @@ UNION ALL SELECT 'flag', NULL FROM flag
 def telemetry_batch_ingest(*, vehicle: Vehicle, data: Any, now: dt.datetime | None = None) -> BatchResult:
     """Validate and store one batch; raises BatchInvalid (nothing stored) on bad input.
 
-    Steps: 1. validate in plain Python; 2. claim the message id (a resend returns the
-    original result and stores nothing); 3. check the odometer against the last state;
-    4. COPY the readings; 5. upsert the latest state (only forward in time); 6. if the state
-    moved, open/close warnings from the newest reading's codes and set the car's third-party
-    device flag. Should a month's partition be missing (maintenance not run), it is created
-    and the batch retried once, so a late beat never turns into lost data.
+    Steps: 1. validate in plain Python; 2. claim the message id and lock the car's state row
+    (a resend returns the original result and stores nothing); 3. check the odometer against
+    the last state; 4. COPY the readings; 5. in one statement: upsert the latest state (only
+    forward in time) and, if it moved, open/close warnings from the newest reading's codes and
+    set the car's third-party device flag. Four round trips whatever the batch size.
+    Should a month's partition be missing (maintenance not run), it is created and the batch
+    retried once, so a late beat never turns into lost data.
     """
     now = now or timezone.now()
     parsed = batch_parse(data, now=now, retention_days=settings.TELEMETRY_RETENTION_DAYS)

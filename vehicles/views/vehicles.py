@@ -16,6 +16,8 @@ from dealers.portal import is_htmx, query_without
 from vehicles.page_selectors import registrable_stores, vehicle_page
 from vehicles.search import VehicleFilters, vehicles_filter, with_open_warning_flag
 from vehicles.selectors import vehicle_get_for_staff, vehicles_for_staff
+from vehicles.selectors_health import health_report
+from vehicles.selectors_obd import obd_check_flags
 from vehicles.services import vehicle_register_store
 from vehicles.views.forms import StoreChangeForm, VehicleFilterForm
 
@@ -44,6 +46,8 @@ def vehicle_detail(request, pk: int):
     context = {
         "page": vehicle_page(vehicle),
         "vehicle": vehicle,
+        "health": health_report(vehicle),  # e-Care health check (vehicles.selectors_health)
+        "obd_flags": obd_check_flags(vehicle),  # staff only: "may fail the OBD check", never a verdict
         "store_form": StoreChangeForm(stores=registrable_stores(vehicle), initial={"store": vehicle.store_id}),
     }
     return render(request, "vehicles/detail.html", context)

@@ -23,17 +23,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="Business date YYYY-MM-DD (default: today in Asia/Tokyo).")
+        parser.add_argument("--rescan", action="store_true", help="Scan a date that has already finished again.")
         parser.add_argument("--no-send", action="store_true", help="Only create notices and deliveries; leave e-mail to the outbox task.")
 
     def handle(self, *args, **options):
         day = _date(options["date"]) if options["date"] else timezone.localdate()
         try:
-            result = daily_run(business_date=day, queue_outbox=False)
+            result = daily_run(business_date=day, queue_outbox=False, rescan=options["rescan"])
         except DailyRunError as exc:
             raise CommandError(str(exc)) from None
+        window = f"caught up from {result.caught_up_from}" if result.scanned else "already run: not scanned again (--rescan)"
         self.stdout.write(
             f"{day}: {result.notices_created} notices ({', '.join(f'{k} {v}' for k, v in result.notices.items())}), "
-            f"caught up from {result.caught_up_from}; deliveries created {result.deliveries_created}, "
+            f"{window}; deliveries created {result.deliveries_created}, "
             f"cancelled {result.deliveries_cancelled}, inbox delivered {result.inbox_delivered}"
         )
         if not options["no_send"]:
