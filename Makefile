@@ -38,7 +38,7 @@ bench: $(STAMP)
 
 ## Regenerate translations (needs GNU gettext; the compiled .mo files are committed).
 messages: $(STAMP)
-	@$(PY) manage.py makemessages -l ja -l en --ignore '.venv/*' --ignore 'var/*'
+	@$(PY) manage.py makemessages -l ja --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'docs/*'
 	@$(PY) manage.py compilemessages --ignore '.venv/*'
 
 ## Any manage.py command against the private services: make manage ARGS="seed_demo --vehicles 1000"

@@ -147,8 +147,8 @@ class Delivery(models.Model):
             models.Index(fields=["claimed_at"], name="delivery_sending_idx", condition=Q(status="sending")),
             # Navi rows waiting for pairing.
             models.Index(fields=["notice"], name="delivery_waiting_idx", condition=Q(status="waiting")),
-            # Inbox lists: a channel's deliveries, newest notice first.
-            models.Index(fields=["channel", "notice"], name="delivery_channel_notice_idx"),
+            # Inbox lists go from the owner's / car's notices to their deliveries through the
+            # (notice, channel) unique index: no further index to maintain on bulk inserts.
         ]
 
     def __str__(self) -> str:

@@ -11,9 +11,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from notifications.models import Notice, Reply
+from notifications.services.daily_run import daily_run
 from notifications.services.replies import reply_process, reply_receive
 from tests.factories import UserFactory
-from tests.notifications.pipeline import connected_car, run
+from tests.notifications.pipeline import connected_car
 from vehicles.preferences import PartOfDay, Preference
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -32,8 +33,9 @@ def owner_car(store, *, user=None, email: str = "owner@example.jp", language: st
 
 
 def reminder(car) -> Notice:
-    """The car's shaken reminder, produced by the daily run of 2026-02-28."""
-    run("2026-02-28")
+    """The car's shaken reminder, produced by the daily run of 2026-02-28 (scanned again for
+    cars added after a first run of that date)."""
+    daily_run(business_date=dt.date(2026, 2, 28), queue_outbox=False, rescan=True)
     return Notice.objects.get(vehicle=car, kind="shaken", stage="m3")
 
 

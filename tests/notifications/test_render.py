@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from notifications.models import Notice
 from notifications.services.render import notice_render
@@ -27,7 +29,9 @@ def test_shaken_reminder_in_japanese_states_dates_store_and_how_to_book():
     assert "2027年5月31日" in mail.text and "2027年3月31日" in mail.text  # expiry and window opening
     assert car.store.name in mail.text and car.store.phone in mail.text and car.company.name in mail.text
     assert car.plate_display in mail.text
-    assert "reply to this e-mail" in mail.text
+    with translation.override("ja"):
+        how_to_book = gettext("To book, reply to this e-mail with the dates that suit you; the store will confirm.")
+    assert how_to_book in mail.text
     assert "2027年5月31日" in mail.html and "<p>" in mail.html and 'lang="ja"' in mail.html
     assert "\n" not in mail.subject
 
@@ -42,7 +46,7 @@ def test_english_owner_and_the_open_window():
 
 
 def test_inbox_rendering_says_to_reply_in_the_app():
-    car = connected_car(expiry=D(2027, 5, 31))
+    car = connected_car(expiry=D(2027, 5, 31), language="en")
     run("2027-02-28")
     assert "reply to this message in the app" in rendered(car, "m3", channel="app").text
 

@@ -55,7 +55,8 @@ def test_app_reply_becomes_a_requested_appointment_and_a_notice(celery_worker, a
     told = Notice.objects.get(vehicle=alice_car, kind="appointment", stage="requested")
     # At once in the owner's app inbox…
     inbox = client.get("/api/v1/me/inbox/").json()["results"]
-    assert [(i["id"], i["kind"], i["stage"]) for i in inbox][0] == (told.pk, "appointment", "requested")
+    first = inbox[0]
+    assert (first["id"], first["kind"], first["stage"]) == (told.pk, "appointment", "requested")
     assert Delivery.objects.get(notice=told, channel="app").status == "delivered"
     # …and the outbox task queued after commit sent the e-mail copy from the worker.
     sent = wait_for(lambda: [m for m in mail.outbox if m.to == ["alice@example.jp"] and "request" in m.subject])

@@ -19,9 +19,9 @@ def test_seeded_lamps_follow_the_maintenance_guidance():
 
 def test_standard_codes_without_a_row_use_python_obd(django_assert_num_queries):
     with django_assert_num_queries(1):
-        found = diagnostic_codes_describe(["P0171", "U0100", "B1234", "nonsense"], language="en")
-    assert found["P0171"].description == "System Too Lean"
-    assert found["P0171"].severity == "see_dealer_soon" and found["P0171"].kind == "dtc"
+        found = diagnostic_codes_describe(["P0128", "U0100", "B1234", "nonsense"], language="en")
+    assert found["P0128"].description.startswith("Coolant Thermostat")
+    assert found["P0128"].severity == "see_dealer_soon" and found["P0128"].kind == "dtc"
     assert "ECM/PCM" in found["U0100"].description
     # python-obd has no B/C codes: without a row the code is shown as unknown.
     assert found["B1234"].description == "Unknown code B1234"
@@ -50,3 +50,8 @@ def test_a_new_manufacturer_code_row_is_accepted():
     row.full_clean()
     row.save()
     assert diagnostic_code_describe("B1000", language="en").description == "Airbag ECU (maker)"
+
+
+def test_codes_without_a_row_are_explained_in_the_language_asked_for():
+    assert diagnostic_code_describe("B1234", language="ja").description == "不明なコード B1234"
+    assert diagnostic_code_describe("B1234", language="en").advice == "Have the car checked at your dealer."

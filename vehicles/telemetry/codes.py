@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.translation import get_language
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from vehicles.models import DiagnosticCode, Severity, WarningKind
@@ -55,7 +55,7 @@ def _fallback(code: str, kind: str) -> CodeInfo:
 def diagnostic_codes_describe(codes: Iterable[str], *, language: str | None = None) -> dict[str, CodeInfo]:
     """Meaning of each well-formed code in `codes` (one query), in Japanese or English."""
     wanted = {code for code in codes if code_kind(code)}
-    english = (language or get_language() or "ja").startswith("en")
+    english = (language or translation.get_language() or "ja").startswith("en")
     found: dict[str, CodeInfo] = {}
     for row in DiagnosticCode.objects.filter(code__in=wanted):
         found[row.code] = CodeInfo(
@@ -65,8 +65,9 @@ def diagnostic_codes_describe(codes: Iterable[str], *, language: str | None = No
             description=(row.description_en if english else row.description_ja) or row.description_en or row.description_ja,
             advice=(row.advice_en if english else row.advice_ja) or row.advice_en or row.advice_ja,
         )
-    for code in wanted - found.keys():
-        found[code] = _fallback(code, code_kind(code) or WarningKind.DTC)
+    with translation.override("en" if english else "ja"):
+        for code in wanted - found.keys():
+            found[code] = _fallback(code, code_kind(code) or WarningKind.DTC)
     return found
 
 
