@@ -275,3 +275,4 @@ CELERY_BEAT_SCHEDULE = {
 # The DCM reports the smart-key battery as ok/low/unknown; the health report grades it
 # differently: name the reported set so the OpenAPI enums do not collide.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ReportedSmartKeyBatteryEnum"] = ["ok", "low", "unknown"]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["SmartKeyHealthEnum"] = ["good", "replace", "unknown"]

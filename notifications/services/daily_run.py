@@ -128,7 +128,7 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True, rescan: bool
     result.deliveries_created = sum(counts.deliveries for counts in inserted.values()) + deliveries.deliveries_create(
         send_after=window.after, send_on=window.on, now=now
     )
-    _statistics_refresh(inserted=result.deliveries_created)
+    _statistics_refresh(notices=result.notices_created, deliveries=result.deliveries_created)
     result.deliveries_unpaused = deliveries.deliveries_unpause_paired(now=now)
     result.inbox_delivered = deliveries.inbox_deliver_due(now=now)
     DailyRun.objects.update_or_create(
@@ -139,22 +139,20 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True, rescan: bool
     return result
 
 
-def _statistics_refresh(*, inserted: int) -> None:
-    """ANALYZE the notice and delivery tables when this run inserted more rows than their
-    statistics say they hold (a young system: the first runs, or after a bulk import).
+def _statistics_refresh(*, notices: int, deliveries: int) -> None:
+    """ANALYZE the notice / delivery table when this run inserted more rows than its statistics
+    say it holds (a young system: the first runs, or after a bulk import).
 
     The later steps join these tables; planned on "empty" statistics they become nested loops
     over full scans (minutes instead of milliseconds at a million vehicles). ANALYZE inside the
-    transaction counts the rows it inserted. Once the tables are large, autovacuum keeps the
-    statistics current and this does nothing.
+    transaction counts the rows it inserted. Once the tables hold more than a day's rows,
+    autovacuum keeps the statistics current and this does nothing.
     """
-    if inserted == 0:
-        return
-    tables = [Notice._meta.db_table, Delivery._meta.db_table]
+    inserted = {Notice._meta.db_table: notices, Delivery._meta.db_table: deliveries}
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'", [tables])
+        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r'", [list(inserted)])
         for table, estimated in cursor.fetchall():
-            if estimated < inserted:  # -1: never analyzed
+            if inserted[table] and estimated < inserted[table]:  # -1: never analyzed
                 cursor.execute(f'ANALYZE "{table}"')
 
 

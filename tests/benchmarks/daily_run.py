@@ -185,6 +185,25 @@ def measure_bound(day: dt.date) -> tuple[float, set[str]]:
     return elapsed, keys
 
 
+def _history(as_of: dt.date, days: int) -> None:
+    """Commit `days` daily runs before as_of (once), the e-mail marked sent as the outbox would,
+    so the measured runs meet tables with history and current statistics, as in production."""
+    from django.db import connection
+
+    from notifications.models import DailyRun
+    from notifications.services.daily_run import daily_run
+
+    first = as_of - dt.timedelta(days=days)
+    if DailyRun.objects.filter(business_date__gte=first, business_date__lt=as_of, finished_at__isnull=False).count() >= days:
+        return
+    print(f"committing {days} days of history before {as_of} …", flush=True)
+    for offset in range(days):
+        daily_run(business_date=first + dt.timedelta(days=offset), queue_outbox=False)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE notifications_delivery SET status = 'delivered', delivered_at = now() WHERE status = 'queued'")
+        cursor.execute("VACUUM ANALYZE notifications_notice, notifications_delivery")
+
+
 def _vacuum() -> None:
     from django.db import connection
 
@@ -223,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dates", type=int, default=7)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
     parser.add_argument("--no-migrate", action="store_true", help="the database is migrated already")
+    parser.add_argument("--history-days", type=int, default=14, help="daily runs committed before --as-of (default 14)")
+    parser.add_argument("--repeat", type=int, default=2, help="measurements per date; the fastest counts (default 2)")
     args = parser.parse_args(argv)
 
     os.environ["DATABASE_URL"] = _database_url(args.db)
@@ -241,16 +262,24 @@ def main(argv: list[str] | None = None) -> int:
         cursor.execute("SELECT count(*) FROM vehicles_vehicle")
         total = cursor.fetchone()[0]
 
+    _history(args.as_of, args.history_days)
     rss_before = _rss_mb()
     measure_run(args.as_of)  # warm-up (caches, plans)
     measure_bound(args.as_of)
     rows = []
     for day in _dates(args.as_of, args.dates):
-        _vacuum()  # the rolled-back runs leave dead rows behind
-        bound_ms, bound_keys = measure_bound(day)
-        run = measure_run(day)
-        assert bound_keys == run["keys"], f"{day}: the bound and the run differ ({len(bound_keys)} vs {len(run['keys'])})"
-        rows.append((day, run, bound_ms))
+        runs, bounds = [], []
+        for _attempt in range(args.repeat):  # alternate, keep the fastest of each (the machine is shared)
+            _vacuum()  # the rolled-back runs leave dead rows behind
+            bound_ms, bound_keys = measure_bound(day)
+            run = measure_run(day)
+            assert bound_keys == run["keys"], f"{day}: the bound and the run differ ({len(bound_keys)} vs {len(run['keys'])})"
+            runs.append(run)
+            bounds.append(bound_ms)
+        fastest = min(runs, key=lambda r: r["run_ms"])
+        fastest["rerun_ms"] = min(r["rerun_ms"] for r in runs)
+        fastest["rescan_ms"] = min(r["rescan_ms"] for r in runs)
+        rows.append((day, fastest, min(bounds)))
     first = dt.date(args.as_of.year + (args.as_of.month == 12), args.as_of.month % 12 + 1, 1)
     first_run = measure_run(first)
     first_bound, _keys = measure_bound(first)
@@ -269,8 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     bound_median = statistics.median(b for _, _, b in rows)
     rerun_median = statistics.median(r["rerun_ms"] for _, r, _ in rows)
     rescan_median = statistics.median(r["rescan_ms"] for _, r, _ in rows)
+    ratio_median = statistics.median(r["run_ms"] / b for _, r, b in rows)
     print(f"\nmedian: run {run_median:.1f} ms (notice scans {scans_median:.1f} ms), bound {bound_median:.1f} ms, "
-          f"ratio {run_median / bound_median:.2f} (target ≤ 2), re-run {rerun_median:.1f} ms "
+          f"ratio {ratio_median:.2f} (median of the per-date ratios; target ≤ 2), re-run {rerun_median:.1f} ms "
           f"({rerun_median / run_median:.1%} of the run); forced re-scan {rescan_median:.1f} ms "
           f"({rescan_median / run_median:.0%})")
     print(f"first of the month {first}: run {first_run['run_ms']:.1f} ms with {sum(first_run['notices'].values())} notices "

@@ -59,8 +59,9 @@ def test_app_reply_becomes_a_requested_appointment_and_a_notice(celery_worker, a
     assert (first["id"], first["kind"], first["stage"]) == (told.pk, "appointment", "requested")
     assert Delivery.objects.get(notice=told, channel="app").status == "delivered"
     # …and the outbox task queued after commit sent the e-mail copy from the worker.
-    sent = wait_for(lambda: [m for m in mail.outbox if m.to == ["alice@example.jp"] and "request" in m.subject])
-    assert sent[0].reply_to == [f"{told.reply_token}@reply.tconnect.example.jp"]
+    address = f"{told.reply_token}@reply.tconnect.example.jp"
+    sent = wait_for(lambda: [m for m in mail.outbox if m.reply_to == [address]])
+    assert sent[0].to == ["alice@example.jp"] and "承りました" in sent[0].subject
 
 
 def test_navi_reply_question_becomes_an_inquiry(celery_worker, alice_car):

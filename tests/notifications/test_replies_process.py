@@ -210,8 +210,8 @@ def test_confirm_suppresses_pending_reminders_and_sends_an_invitation(open_now, 
     assert name == "appointment.ics" and mimetype.startswith("text/calendar; method=REQUEST")
     assert "DTSTART:20260401T010000Z" in content and "BEGIN:VEVENT" in content and content.endswith("END:VCALENDAR\r\n")
     deliveries_send_due()
-    [sent] = [m for m in mail.outbox if "is confirmed" in m.subject]
-    assert sent.to == ["owner@example.jp"] and sent.reply_to == [f"{confirmed.reply_token}@reply.tconnect.example.jp"]
+    [sent] = [m for m in mail.outbox if m.reply_to == [f"{confirmed.reply_token}@reply.tconnect.example.jp"]]
+    assert sent.to == ["owner@example.jp"] and "確定しました" in sent.subject  # the owner reads Japanese
 
 
 def test_store_proposal_and_inquiry_answer_reach_the_owner(open_now, store, car, notice):
@@ -322,4 +322,5 @@ def test_every_reply_notice_renders_in_both_languages_and_channels(kind, stage, 
     assert "品川店" in rendered.text and "{%" not in rendered.text and "<div" in rendered.html
     when = "2026年3月3日(火) 10:00" if language == "ja" else "Tue 3 March 2026, 10:00"
     assert (when in rendered.text) == (stage != "answered")  # when the closed store will answer
-    assert ("reply to this e-mail" in rendered.text) == (channel == "email")
+    by_mail = "このメールにご返信ください" if language == "ja" else "reply to this e-mail"
+    assert (by_mail in rendered.text) == (channel == "email")
