@@ -320,3 +320,4 @@ class VehicleCredentialAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         _revoke(self, request, self._vehicles(queryset))
 
 from vehicles import admin_appointments  # noqa: E402, F401  (registers the appointment admins)
+from vehicles import admin_followups  # noqa: E402, F401  (registers the follow-up admins)

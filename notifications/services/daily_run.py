@@ -6,12 +6,12 @@ Steps, all in one transaction (a crash leaves nothing behind; the next run redoe
    (at most MAX_CATCH_UP_DAYS back; the day before when there is none), so missed days are
    caught up (schedules: only the latest relevant stage of each due event);
 3. make sure every company has a ReminderPolicy (defaults);
-4. cancel stale pending deliveries (renewed expiry, passed events, closed recalls);
+4. one pass over the pending deliveries: cancel the stale ones (renewed expiry, passed
+   events, closed recalls), queue the navi ones whose car has been paired since;
 5. insert the notices: shaken, periodic, recall (one INSERT … SELECT … ON CONFLICT each,
    which also inserts their deliveries: inbox channels delivered at once, e-mail queued);
 6. create deliveries for other queued notices due in the window (scheduled by other senders);
-   refresh the statistics of the notice tables if they are far behind; un-pause navis
-   paired since;
+   refresh the statistics of the notice tables if they are far behind;
 7. deliver the queued inbox deliveries (navi/app);
 8. record the date as finished; after commit, queue the outbox task for e-mail.
 A second run for a finished date only does steps 4, 6 and 7 (its notices were inserted by the
@@ -120,7 +120,7 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True, rescan: bool
     scanned = window.after < window.on
     result = DailyRunResult(business_date=business_date, caught_up_from=window.after + dt.timedelta(days=1) if scanned else None)
     policies = _policies_ensure()
-    result.deliveries_cancelled = deliveries.deliveries_cancel_stale(on=business_date, now=now)
+    result.deliveries_cancelled, result.deliveries_unpaused = deliveries.deliveries_refresh_pending(on=business_date, now=now)
     inserted = _insert_notices(window, policies)
     result.notices = {kind: counts.notices for kind, counts in inserted.items()}
     # The scans insert their notices' deliveries; this picks up notices other senders
@@ -129,7 +129,6 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True, rescan: bool
         send_after=window.after, send_on=window.on, now=now
     )
     _statistics_refresh(notices=result.notices_created, deliveries=result.deliveries_created)
-    result.deliveries_unpaused = deliveries.deliveries_unpause_paired(now=now)
     result.inbox_delivered = deliveries.inbox_deliver_due(now=now)
     DailyRun.objects.update_or_create(
         business_date=business_date, defaults={"started_at": now, "finished_at": timezone.now(), "counts": result.as_counts()}

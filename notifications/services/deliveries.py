@@ -85,24 +85,6 @@ def with_deliveries_sql(notice_insert_sql: str) -> str:
     """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
-# Plan stability: these statements run right after the scans inserted thousands of rows in
-# the same transaction, when the statistics of the notice/delivery tables may still say
-# "empty". Joins would then be planned as nested loops over full scans. So they are driven by
-# the (partial-index) scan of the deliveries concerned, with per-row scalar subqueries and
-# `id = ANY(ARRAY(…))` lookups, whose plans do not depend on those estimates.
-
-
-def deliveries_unpause_paired(*, now: dt.datetime) -> int:
-    """Navi deliveries waiting for pairing become queued once the car's navi is paired."""
-    return _execute(
-        f"""UPDATE {DELIVERY_TABLE} d SET status = 'queued', next_attempt_at = %(now)s
-            WHERE d.status = 'waiting' AND (
-                SELECT v.navi_paired FROM {NOTICE_TABLE} n JOIN vehicles_vehicle v ON v.id = n.vehicle_id
-                WHERE n.id = d.notice_id)""",  # noqa: S608 - names from model metadata and enums; values are parameters
-        {"now": now},
-    )
-
-
 # Which pending deliveries are stale, per kind (alias n = notice, v = vehicle). A stale delivery
 # is cancelled (and its notice, if nothing was delivered yet), so unpaired navis do not pile up
 # outdated messages and a renewed expiry stops the old expiry's stages.
@@ -119,29 +101,46 @@ _STALE_RULES = {
 }
 
 
-def deliveries_cancel_stale(*, on: dt.date, now: dt.datetime) -> int:
-    """Cancel pending deliveries (and undelivered notices) that no longer make sense on `on`;
-    the reason (a _STALE_RULES key) is kept in last_error / cancel_reason. One scan."""
+def deliveries_refresh_pending(*, on: dt.date, now: dt.datetime) -> tuple[int, int]:
+    """One pass over the pending (waiting / queued) deliveries, run once a day:
+    - cancel those that no longer make sense on `on` (_STALE_RULES; the reason is kept in
+      last_error, and in cancel_reason of a notice nothing of which was delivered yet);
+    - queue the navi deliveries waiting for pairing whose car's navi is paired now.
+    Returns (cancelled, unpaused).
+
+    Plan stability: the pass is driven by the deliveries' partial indexes with a per-row
+    LATERAL lookup of notice and car, and the updates go by `id = ANY(ARRAY(…))`, so the plan
+    does not depend on the notice/delivery statistics (which may say "empty" in a young system).
+    """
     reason = " ".join(f"WHEN {rule} THEN '{name}'" for name, rule in _STALE_RULES.items())
-    return _fetch_count(
-        f"""WITH stale AS MATERIALIZED (
-                SELECT id, reason FROM (
-                    SELECT d.id, (SELECT CASE {reason} END FROM {NOTICE_TABLE} n
-                                  JOIN vehicles_vehicle v ON v.id = n.vehicle_id WHERE n.id = d.notice_id) AS reason
-                    FROM {DELIVERY_TABLE} d WHERE d.status = 'waiting' OR d.status = 'queued'
-                ) pending WHERE reason IS NOT NULL
-            ), cancelled AS (
-                UPDATE {DELIVERY_TABLE} d SET status = 'cancelled', last_error = stale.reason
-                FROM stale WHERE d.id = stale.id
-                RETURNING d.notice_id, stale.reason
-            ), notices AS (
-                UPDATE {NOTICE_TABLE} n SET status = 'cancelled', cancelled_at = %(now)s,
-                    cancel_reason = (SELECT CASE {reason} END FROM vehicles_vehicle v WHERE v.id = n.vehicle_id)
-                WHERE n.id = ANY(ARRAY(SELECT notice_id FROM cancelled)) AND n.status = 'queued'
-            )
-            SELECT count(*) FROM cancelled""",  # noqa: S608 - names from model metadata and enums; values are parameters
-        {"on": on, "now": now},
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH pending AS MATERIALIZED (
+                    SELECT d.id, d.status, x.reason, x.paired
+                    FROM {DELIVERY_TABLE} d
+                    CROSS JOIN LATERAL (
+                        SELECT CASE {reason} END AS reason, v.navi_paired AS paired
+                        FROM {NOTICE_TABLE} n JOIN vehicles_vehicle v ON v.id = n.vehicle_id WHERE n.id = d.notice_id
+                    ) x
+                    WHERE d.status = 'waiting' OR d.status = 'queued'
+                ), cancelled AS (
+                    UPDATE {DELIVERY_TABLE} d SET status = 'cancelled', last_error = p.reason
+                    FROM pending p WHERE d.id = p.id AND p.reason IS NOT NULL
+                    RETURNING d.notice_id
+                ), notices AS (
+                    UPDATE {NOTICE_TABLE} n SET status = 'cancelled', cancelled_at = %(now)s,
+                        cancel_reason = (SELECT CASE {reason} END FROM vehicles_vehicle v WHERE v.id = n.vehicle_id)
+                    WHERE n.id = ANY(ARRAY(SELECT notice_id FROM cancelled)) AND n.status = 'queued'
+                ), unpaused AS (
+                    UPDATE {DELIVERY_TABLE} SET status = 'queued', next_attempt_at = %(now)s
+                    WHERE id = ANY(ARRAY(SELECT id FROM pending WHERE status = 'waiting' AND reason IS NULL AND paired))
+                    RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM cancelled), (SELECT count(*) FROM unpaused)""",  # noqa: S608 - names from model metadata and enums; values are parameters
+            {"on": on, "now": now},
+        )
+        cancelled, unpaused = cursor.fetchone()
+    return cancelled, unpaused
 
 
 def inbox_deliver_due(*, now: dt.datetime) -> int:

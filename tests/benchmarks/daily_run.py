@@ -7,7 +7,8 @@ var/postgres/postmaster.pid), or DATABASE_URL if set; it refuses the `tconnect` 
 it with `manage.py seed_demo --vehicles N` when it is empty, then for several business dates
 (each in a transaction that is rolled back, with the previous day recorded as finished so the
 window is one day):
-- times the whole daily run (stale-cancel scans, the three notice scans, deliveries, inbox),
+- times the whole daily run (pending deliveries pass, the three notice scans with their
+  deliveries, deliveries of other senders, statistics check, inbox), and each step,
 - times the re-run of the same date (inserts nothing: the date has finished) and a forced
   re-scan of it (`rescan=True`: every statement again, all conflicts),
 - times a lower bound: one hand-written INSERT … SELECT producing the same shaken rows
@@ -105,8 +106,8 @@ def _shaken_keys(day: dt.date) -> set[str]:
     return set(Notice.objects.filter(kind="shaken", send_on=day).values_list("dedupe_key", flat=True))
 
 
-STEPS = ("deliveries.deliveries_cancel_stale", "_insert_notices", "deliveries.deliveries_create",
-         "deliveries.deliveries_unpause_paired", "deliveries.inbox_deliver_due")
+STEPS = ("deliveries.deliveries_refresh_pending", "_insert_notices", "deliveries.deliveries_create",
+         "_statistics_refresh", "deliveries.inbox_deliver_due")
 
 
 def _instrument(module, timings: dict) -> list:

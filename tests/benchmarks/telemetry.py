@@ -1,7 +1,7 @@
 """Benchmark of telemetry ingest through the real HTTP stack (issue 6), not a timed test.
 
-    .venv/bin/python -m tests.benchmarks telemetry [--seconds 10] [--workers 4] [--clients 2]
-        [--threads 4] [--vehicles 200] [--rounds 2] [--db benchtele] [--keep-db]
+    .venv/bin/python -m tests.benchmarks telemetry [--seconds 6] [--rounds 5] [--workers 4] [--clients 2]
+        [--threads 4] [--vehicles 200] [--db benchtele] [--keep-db]
 
 Recreates a separate database (default `benchtele`) on the private PostgreSQL server (socket
 dir: line 5 of var/postgres/postmaster.pid; never the `tconnect` database), migrates it,
@@ -14,6 +14,9 @@ detection) and to the ceiling, and it reports readings/s with p50/p95 latency fo
 and the ratio. Target: real >= 25,000 readings/s and >= 0.5 x the same run's ceiling.
 
 About one batch in ten changes a car's DTC state, so warnings open and close as they would.
+The clients build every request before the clock starts and post over raw sockets, so they
+take little of the CPU the server needs. The two are measured alternately, --rounds times
+each, and compared by their medians: other work on a shared machine comes and goes.
 """
 
 from __future__ import annotations
@@ -223,12 +226,12 @@ def _load(port: int, kind: str, cars, opts, start_sequence: int, base: float) ->
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks telemetry", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="load time per measurement")
+    parser.add_argument("--seconds", type=float, default=6.0, help="load time per measurement")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per client process")
     parser.add_argument("--vehicles", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating real/ceiling measurements each")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating real/ceiling measurements each")
     parser.add_argument("--db", default="benchtele")
     parser.add_argument("--keep-db", action="store_true")
     return parser
@@ -265,14 +268,22 @@ def main(argv: list[str]) -> int:
                 results.append(_load(port, kind, cars, opts, sequence, base))
                 sequence += int(opts.seconds * 150) + 1
                 print(_row(results[-1]), flush=True)
-        best = {kind: max((r for r in results if r["kind"] == kind), key=lambda r: r["rate"]) for kind in ("real", "ceiling")}
-        ratio = best["real"]["rate"] / best["ceiling"]["rate"]
-        passed = best["real"]["rate"] >= TARGET_RATE and ratio >= TARGET_RATIO and best["real"]["errors"] == 0
-        print("best of each:")
-        print(_row(best["real"]))
-        print(_row(best["ceiling"]))
-        print(f"  ratio real / ceiling: {ratio:.2f}   target: >= {TARGET_RATE:,} readings/s and >= {TARGET_RATIO} x ceiling: "
-              f"{'MET' if passed else 'NOT MET'}")
+        # Other work on the machine comes and goes: alternate the two, compare medians (and bests).
+        summary = {}
+        for kind in ("real", "ceiling"):
+            runs = sorted((r for r in results if r["kind"] == kind), key=lambda r: r["rate"])
+            summary[kind] = {"median": runs[len(runs) // 2], "best": runs[-1]}
+        ratio = summary["real"]["median"]["rate"] / summary["ceiling"]["median"]["rate"]
+        best_ratio = summary["real"]["best"]["rate"] / summary["ceiling"]["best"]["rate"]
+        rate = summary["real"]["median"]["rate"]
+        errors = sum(r["errors"] for r in results if r["kind"] == "real")
+        passed = rate >= TARGET_RATE and ratio >= TARGET_RATIO and errors == 0
+        for label in ("median", "best"):
+            print(f"{label} of {opts.rounds}:")
+            print(_row(summary["real"][label]))
+            print(_row(summary["ceiling"][label]))
+        print(f"  ratio real / ceiling: {ratio:.2f} (medians), {best_ratio:.2f} (bests)   target: >= {TARGET_RATE:,} "
+              f"readings/s and >= {TARGET_RATIO} x ceiling: {'MET' if passed else 'NOT MET'}")
         if any(r["errors"] for r in results):
             print(f"server log: {log}\n" + "\n".join(log.read_text().splitlines()[-20:]))
         return 0 if passed else 1
