@@ -113,6 +113,14 @@ def deliveries_refresh_pending(*, on: dt.date, now: dt.datetime) -> tuple[int, i
     does not depend on the notice/delivery statistics (which may say "empty" in a young system).
     """
     reason = " ".join(f"WHEN {rule} THEN '{name}'" for name, rule in _STALE_RULES.items())
+    # One UPDATE per reason, each selecting its rows by id = ANY(ARRAY(…)) (index lookups).
+    cancel_ctes = ", ".join(
+        f"""cancelled_{i} AS (
+            UPDATE {DELIVERY_TABLE} SET status = 'cancelled', last_error = '{name}'
+            WHERE id = ANY(ARRAY(SELECT id FROM pending WHERE reason = '{name}'))
+            RETURNING notice_id)"""  # noqa: S608 - names from model metadata and enums
+        for i, name in enumerate(_STALE_RULES)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""WITH pending AS MATERIALIZED (
@@ -121,12 +129,11 @@ def deliveries_refresh_pending(*, on: dt.date, now: dt.datetime) -> tuple[int, i
                     CROSS JOIN LATERAL (
                         SELECT CASE {reason} END AS reason, v.navi_paired AS paired
                         FROM {NOTICE_TABLE} n JOIN vehicles_vehicle v ON v.id = n.vehicle_id WHERE n.id = d.notice_id
+                        OFFSET 0  -- keep it a per-row lookup (not a hash join over all vehicles)
                     ) x
                     WHERE d.status = 'waiting' OR d.status = 'queued'
-                ), cancelled AS (
-                    UPDATE {DELIVERY_TABLE} d SET status = 'cancelled', last_error = p.reason
-                    FROM pending p WHERE d.id = p.id AND p.reason IS NOT NULL
-                    RETURNING d.notice_id
+                ), {cancel_ctes}, cancelled AS (
+                    {" UNION ALL ".join(f"SELECT notice_id FROM cancelled_{i}" for i in range(len(_STALE_RULES)))}
                 ), notices AS (
                     UPDATE {NOTICE_TABLE} n SET status = 'cancelled', cancelled_at = %(now)s,
                         cancel_reason = (SELECT CASE {reason} END FROM vehicles_vehicle v WHERE v.id = n.vehicle_id)

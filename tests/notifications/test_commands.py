@@ -93,3 +93,13 @@ def test_tasks_are_thin_adapters(time_machine, django_capture_on_commit_callback
     assert tasks.send_due_deliveries() == {"inbox_delivered": 0, "delivered": 1, "retrying": 0, "failed": 0, "cancelled": 0}
     assert tasks.release_stuck_deliveries() == {"requeued": 0, "failed": 0}
     assert tasks.run_daily_task.name == "notifications.tasks.run_daily"  # routed to the bulk queue
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English source messages; Japanese is the default language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

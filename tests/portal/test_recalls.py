@@ -124,3 +124,13 @@ def test_recall_pages_are_scoped(cast, as_bob, as_carol, as_charlie, recall):
     assert as_bob.get(f"/recalls/{other.pk}/").status_code == 404  # no target of ours
     targets["s2_open"].refresh_from_db()
     assert targets["s2_open"].status == RecallStatus.NOT_DONE
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English source messages; Japanese is the default language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

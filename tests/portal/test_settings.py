@@ -121,3 +121,13 @@ def test_store_staff_read_the_reminder_schedule_only(cast, as_bob, as_carol):
     assert as_bob.post("/settings/reminders/", POLICY).status_code == 404
     assert not ReminderPolicy.objects.filter(company=cast.company).exists()
     assert as_carol.get("/settings/reminders/").status_code == 404
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English source messages; Japanese is the default language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -303,3 +303,13 @@ def test_customer_admin_add_goes_through_create(client, root):
     customer = Customer.objects.get(name="鈴木 一郎")
     assert (customer.company, customer.phone, customer.email) == (company, "0312345678", "ichiro@example.jp")
     assert AuditEntry.objects.filter(action="customer.create", actor=root, target_id=str(customer.pk)).exists()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English source messages; Japanese is the default language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -477,3 +477,13 @@ def test_unchanged_rerun_reads_in_two_queries_and_writes_nothing(company, store)
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 2  # the file's vehicles and the company's stores
     assert all(sql.startswith("SELECT") for sql in statements)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English source messages; Japanese is the default language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -119,3 +119,13 @@ def test_is_vin():
 )
 def test_normalize_model_code(raw, expected):
     assert normalize_model_code(raw) == expected
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English source messages; Japanese is the default language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -170,3 +170,13 @@ def test_era_parts_from_the_certificate_export():
     assert exc.value.messages == ["令和8年2月30日 is not a date"]
     with pytest.raises(ValidationError):
         era_date("令和", "8", "5", "")
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English source messages; Japanese is the default language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

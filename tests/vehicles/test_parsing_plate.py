@@ -111,3 +111,13 @@ def test_search_key_of_parsed_plate_matches_tolerant_key_of_any_spelling():
     stored = parse_plate("品川 330 さ ・・12").search_key
     assert stored == plate_search_key("品川330さ12")
     assert plate_search_key("・・12") in stored
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English source messages; Japanese is the default language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -105,3 +105,13 @@ def test_json_certificate_keys_and_hints():
 )
 def test_detect_format(name, text, expected):
     assert detect_format(name, text) == expected
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English source messages; Japanese is the default language."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

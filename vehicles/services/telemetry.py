@@ -15,6 +15,7 @@ from typing import Any, cast
 import psycopg
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -165,7 +166,9 @@ def prepared_cursor():
     Django's own cursors, so query logging and counting still see it. (Behind PgBouncer in
     transaction mode this needs PgBouncer >= 1.21 with max_prepared_statements set.)"""
     connection.ensure_connection()
-    return connection._prepare_cursor(psycopg.Cursor(connection.connection))
+    connection.validate_thread_sharing()
+    wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
+    return wrapper(psycopg.Cursor(connection.connection), connection)
 
 
 @transaction.atomic
