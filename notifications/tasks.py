@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from notifications.event_tasks import send_due_events_task, send_event_task
 from notifications.services.daily_run import daily_run
+from notifications.services.deliveries import deliveries_refresh
 from notifications.services.outbox import deliveries_release_stuck, deliveries_send_due
 
-__all__ = ["release_stuck_deliveries", "run_daily_task", "send_due_deliveries", "send_due_events_task", "send_event_task"]
+__all__ = ["refresh_deliveries", "release_stuck_deliveries", "run_daily_task", "send_due_deliveries", "send_due_events_task", "send_event_task"]
 
 
 # The name matches CELERY_TASK_ROUTES (the bulk queue).
@@ -32,6 +33,14 @@ def send_due_deliveries() -> dict:
     """Beat every minute, and after each daily run: send the due e-mail deliveries."""
     result = deliveries_send_due()
     return {"inbox_delivered": result.inbox_delivered, "delivered": result.delivered, "retrying": result.retrying, "failed": result.failed, "cancelled": result.cancelled}
+
+
+@shared_task(name="notifications.tasks.refresh_deliveries", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def refresh_deliveries() -> dict:
+    """Beat every 15 minutes, and after each daily run: stale messages cancelled, paired navis
+    un-paused, queued inbox rows shown."""
+    result = deliveries_refresh()
+    return {"cancelled": result.cancelled, "unpaused": result.unpaused, "inbox_delivered": result.inbox_delivered}
 
 
 @shared_task(name="notifications.tasks.release_stuck_deliveries")

@@ -6,15 +6,15 @@ Steps, all in one transaction (a crash leaves nothing behind; the next run redoe
    (at most MAX_CATCH_UP_DAYS back; the day before when there is none), so missed days are
    caught up (schedules: only the latest relevant stage of each due event);
 3. make sure every company has a ReminderPolicy (defaults);
-4. one pass over the pending deliveries: cancel the stale ones (renewed expiry, passed
-   events, closed recalls), queue the navi ones whose car has been paired since;
-5. insert the notices: shaken, periodic, recall (one INSERT … SELECT … ON CONFLICT each,
+4. insert the notices: shaken, periodic, recall (one INSERT … SELECT … ON CONFLICT each,
    which also inserts their deliveries: inbox channels delivered at once, e-mail queued);
-6. create deliveries for other queued notices due in the window (scheduled by other senders);
+5. create deliveries for other queued notices due in the window (scheduled by other senders);
    refresh the statistics of the notice tables if they are far behind;
-7. deliver the queued inbox deliveries (navi/app);
-8. record the date as finished; after commit, queue the outbox task for e-mail.
-A second run for a finished date only does steps 4, 6 and 7 (its notices were inserted by the
+6. deliver the queued inbox deliveries (navi/app);
+7. record the date as finished; after commit, queue the pending-deliveries pass
+   (deliveries.deliveries_refresh: renewed expiries and other stale messages cancelled, navis
+   paired since un-paused; also on its own every 15 minutes) and the e-mail outbox.
+A second run for a finished date only does steps 5 to 7 (its notices were inserted by the
 first; `rescan=True` does the scans again, inserting only what is missing).
 """
 
@@ -45,9 +45,7 @@ class DailyRunResult:
     business_date: dt.date
     caught_up_from: dt.date | None  # first send date of the window; None: not scanned
     notices: dict[str, int] = field(default_factory=dict)
-    deliveries_cancelled: int = 0
     deliveries_created: int = 0
-    deliveries_unpaused: int = 0
     inbox_delivered: int = 0
 
     @property
@@ -120,7 +118,6 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True, rescan: bool
     scanned = window.after < window.on
     result = DailyRunResult(business_date=business_date, caught_up_from=window.after + dt.timedelta(days=1) if scanned else None)
     policies = _policies_ensure()
-    result.deliveries_cancelled, result.deliveries_unpaused = deliveries.deliveries_refresh_pending(on=business_date, now=now)
     inserted = _insert_notices(window, policies)
     result.notices = {kind: counts.notices for kind, counts in inserted.items()}
     # The scans insert their notices' deliveries; this picks up notices other senders
@@ -156,6 +153,7 @@ def _statistics_refresh(*, notices: int, deliveries: int) -> None:
 
 
 def _queue_outbox() -> None:
-    from notifications.tasks import send_due_deliveries
+    from notifications.tasks import refresh_deliveries, send_due_deliveries
 
+    refresh_deliveries.delay()
     send_due_deliveries.delay()

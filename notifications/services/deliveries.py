@@ -12,8 +12,9 @@ in the inbox, which `inbox_deliver_due` does in one UPDATE. E-mail goes through 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from notifications.models import Channel, Delivery, DeliveryStatus, NoticeKind, NoticeStatus
@@ -102,7 +103,7 @@ _STALE_RULES = {
 
 
 def deliveries_refresh_pending(*, on: dt.date, now: dt.datetime) -> tuple[int, int]:
-    """One pass over the pending (waiting / queued) deliveries, run once a day:
+    """One pass over the pending (waiting / queued) deliveries (see deliveries_refresh):
     - cancel those that no longer make sense on `on` (_STALE_RULES; the reason is kept in
       last_error, and in cancel_reason of a notice nothing of which was delivered yet);
     - queue the navi deliveries waiting for pairing whose car's navi is paired now.
@@ -148,6 +149,27 @@ def deliveries_refresh_pending(*, on: dt.date, now: dt.datetime) -> tuple[int, i
         )
         cancelled, unpaused = cursor.fetchone()
     return cancelled, unpaused
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    cancelled: int
+    unpaused: int
+    inbox_delivered: int
+
+
+@transaction.atomic
+def deliveries_refresh(*, on: dt.date | None = None, now: dt.datetime | None = None) -> RefreshResult:
+    """The pending-deliveries pass (beat, every 15 minutes, and after each daily run): cancel
+    stale ones, queue navi ones whose car has been paired, and show queued inbox rows.
+
+    Kept out of the daily run's transaction on purpose: its cost grows with the pile of navi
+    messages waiting for unpaired cars, not with the day's notices, and running it often means
+    a navi shows its mail within minutes of being paired instead of the next morning.
+    """
+    now = now or timezone.now()
+    cancelled, unpaused = deliveries_refresh_pending(on=on or timezone.localdate(now), now=now)
+    return RefreshResult(cancelled=cancelled, unpaused=unpaused, inbox_delivered=inbox_deliver_due(now=now))
 
 
 def inbox_deliver_due(*, now: dt.datetime) -> int:

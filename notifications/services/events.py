@@ -116,7 +116,7 @@ def event_schedule(*, event: DealerEvent, send_at: dt.datetime, actor: User | No
         from notifications.event_tasks import send_event_task
 
         event_id = locked.pk
-        transaction.on_commit(lambda: send_event_task.delay(event_id))
+        transaction.on_commit(lambda: send_event_task.delay(event_id), robust=True)  # due_events_send catches up
     return locked
 
 
@@ -204,7 +204,7 @@ def event_send(*, event_id: int, now: dt.datetime | None = None) -> int | None:
         event.status, event.sent_at, event.recipient_count = DealerEventStatus.SENT, now, created
         event.save(update_fields=["status", "sent_at", "recipient_count", "updated_at"])
         audit_record(action="event.sent", target=event, actor=None, company=event.company_id, notices=created)
-        transaction.on_commit(_queue_outbox)
+        transaction.on_commit(_queue_outbox, robust=True)  # the every-minute outbox scan catches up
     return created
 
 

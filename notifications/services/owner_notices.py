@@ -78,7 +78,7 @@ def owner_notice_send(
     now = timezone.now()
     deliveries_create(send_after=today - dt.timedelta(days=1), send_on=today, kind=kind, source_id=source_id, now=now)
     if _inbox_deliver(notice.pk, now=now):
-        transaction.on_commit(_queue_outbox)
+        transaction.on_commit(_queue_outbox, robust=True)  # the every-minute outbox scan catches up
     return notice
 
 

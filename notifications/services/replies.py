@@ -73,7 +73,7 @@ def reply_receive(
     )
     if created:
         audit_record(action="reply.receive", target=reply, actor=sender_user, company=notice.company_id, channel=channel)
-        transaction.on_commit(lambda: _queue(reply.pk))
+        transaction.on_commit(lambda: _queue(reply.pk), robust=True)  # a lost task is re-queued by replies_requeue_stuck
     return reply, created
 
 

@@ -54,7 +54,7 @@ def test_login_page_is_japanese_first_with_labelled_fields(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="ja">' in html
-    assert "<title>ログイン | T-Connect</title>" in html
+    assert "<title>サインイン | T-Connect</title>" in html
     assert 'for="id_login"' in html
     assert 'for="id_password"' in html
     assert 'href="/accounts/password/reset/"' in html
@@ -69,7 +69,7 @@ def test_login_page_in_english_when_asked(client):
 def test_signup_is_closed(client):
     response = client.get("/accounts/signup/")
     assert response.status_code == 200
-    assert "invited by their company admin" in response.content.decode()
+    assert "販売会社管理者から招待されます" in response.content.decode()
 
 
 def test_login_error_is_shown_as_alert(client, alice):
@@ -169,7 +169,7 @@ def test_deactivate_page_refuses_staff(client, alice):
     client.post("/accounts/2fa/authenticate/", {"code": totp_code()})
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})  # allauth asks before removal
     page = client.get("/accounts/2fa/totp/deactivate/")
-    assert "platform admin" in page.content.decode()
+    assert "プラットフォーム管理者" in page.content.decode()
     response = client.post("/accounts/2fa/totp/deactivate/", {})
     assert response.status_code == 200
     assert Authenticator.objects.filter(user=alice, type=Authenticator.Type.TOTP).exists()

@@ -268,7 +268,7 @@ def test_passwords_must_match(client):
 def test_unknown_link_is_404_page(client):
     response = client.get("/invite/not-a-real-token/")
     assert response.status_code == 404
-    assert "copied the whole link" in response.content.decode()
+    assert "リンク全体をコピー" in response.content.decode()
     assert client.post("/invite/not-a-real-token/", {"name": "x"}).status_code == 404
 
 
@@ -280,7 +280,7 @@ def test_expired_link_is_410_page_and_cannot_be_accepted(client):
             f"/invite/{invitation.token}/", {"name": "Late", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
         )
         assert response.status_code == 410
-        assert "expired" in response.content.decode()
+        assert "期限切れ" in response.content.decode()
     assert not User.objects.filter(email=invitation.email).exists()
 
 

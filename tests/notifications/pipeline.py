@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from notifications.models import Delivery, Notice
 from notifications.services.daily_run import daily_run
+from notifications.services.deliveries import deliveries_refresh
 from tests.factories import ContractFactory, CustomerFactory, StoreFactory, VehicleFactory
 from vehicles.models import ConsentCategory, CustomerConsent, Equipment, Vehicle
 
@@ -55,9 +56,13 @@ def connected_car(
 
 
 def run(day: dt.date | str):
+    """A business day as the scheduler runs it: the daily run, then (its on-commit task) the
+    pending-deliveries pass. Returns the run's result with the pass's as `.refreshed`."""
     if isinstance(day, str):
         day = dt.date.fromisoformat(day)
-    return daily_run(business_date=day, queue_outbox=False)
+    result = daily_run(business_date=day, queue_outbox=False)
+    result.refreshed = deliveries_refresh(on=day)
+    return result
 
 
 def stages(car, kind: str | None = None) -> list[tuple[str, str, str]]:

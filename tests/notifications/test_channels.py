@@ -35,7 +35,7 @@ def test_unpaired_navi_waits_until_paired():
     car.navi_paired = True
     car.save(update_fields=["navi_paired"])
     result = run("2027-03-02")
-    assert result.deliveries_unpaused == 1
+    assert result.refreshed.unpaused == 1
     assert channels(car)["m3"]["navi"] == "delivered"
 
 

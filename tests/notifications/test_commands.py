@@ -28,6 +28,7 @@ def test_run_daily_for_a_date_creates_and_sends():
     connected_car()
     out = call("run_daily", "--date", "2027-02-28")
     assert "2027-02-28: 1 notices (shaken 1, periodic 0, recall 0)" in out
+    assert "pending deliveries: cancelled 0, navi un-paused 0" in out
     assert "e-mail: delivered 1" in out
     assert len(mail.outbox) == 1
     assert DailyRun.objects.filter(business_date=dt.date(2027, 2, 28)).exists()
@@ -73,11 +74,12 @@ def test_setup_schedules_is_idempotent():
     call("setup_schedules")
     call("setup_schedules")
     tasks_by_name = {t.task: t for t in PeriodicTask.objects.all()}
-    assert PeriodicTask.objects.count() == 4
+    assert PeriodicTask.objects.count() == 5
     daily = tasks_by_name["notifications.tasks.run_daily"]
     assert (daily.crontab.hour, daily.crontab.minute, str(daily.crontab.timezone)) == ("6", "0", "Asia/Tokyo")
     assert tasks_by_name["notifications.tasks.send_due_deliveries"].interval.every == 1
     assert tasks_by_name["notifications.tasks.release_stuck_deliveries"].interval.every == 5
+    assert tasks_by_name["notifications.tasks.refresh_deliveries"].interval.every == 15
     assert "notifications.send_due_events" in tasks_by_name
 
 
@@ -86,10 +88,12 @@ def test_tasks_are_thin_adapters(time_machine, django_capture_on_commit_callback
     connected_car()
     queued = []
     monkeypatch.setattr(tasks.send_due_deliveries, "delay", lambda *a, **k: queued.append("send"))
+    monkeypatch.setattr(tasks.refresh_deliveries, "delay", lambda *a, **k: queued.append("refresh"))
     with django_capture_on_commit_callbacks(execute=True):
         counts = tasks.run_daily_task("2027-02-28")
     assert counts["notices"]["shaken"] == 1
-    assert queued == ["send"]  # the outbox is queued after the run commits
+    assert queued == ["refresh", "send"]  # queued after the run commits
+    assert tasks.refresh_deliveries() == {"cancelled": 0, "unpaused": 0, "inbox_delivered": 0}
     assert tasks.send_due_deliveries() == {"inbox_delivered": 0, "delivered": 1, "retrying": 0, "failed": 0, "cancelled": 0}
     assert tasks.release_stuck_deliveries() == {"requeued": 0, "failed": 0}
     assert tasks.run_daily_task.name == "notifications.tasks.run_daily"  # routed to the bulk queue

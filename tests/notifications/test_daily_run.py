@@ -170,7 +170,7 @@ def test_a_renewed_expiry_cancels_the_pending_stages_of_the_old_one():
     car.shaken_expiry = D(2029, 5, 31)
     car.save(update_fields=["shaken_expiry"])
     result = run("2027-03-01")
-    assert result.deliveries_cancelled == 2
+    assert result.refreshed.cancelled == 2
     assert channels(car)["m3"] == {"navi": "cancelled", "app": "delivered", "email": "cancelled"}
     assert Delivery.objects.get(notice=m3, channel="navi").last_error == "expiry_renewed"
     m3.refresh_from_db()
@@ -209,7 +209,7 @@ def test_waiting_navi_messages_expire_when_their_event_has_passed():
     car.navi_paired = True
     car.save(update_fields=["navi_paired"])
     result = run("2027-06-02")
-    assert result.deliveries_unpaused == 1
+    assert result.refreshed.unpaused == 1
     assert channels(car)["lapsed"]["navi"] == "delivered"
 
 

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from notifications.services.daily_run import DailyRunError, daily_run
+from notifications.services.deliveries import deliveries_refresh
 from notifications.services.outbox import deliveries_send_due
 
 
@@ -36,7 +37,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{day}: {result.notices_created} notices ({', '.join(f'{k} {v}' for k, v in result.notices.items())}), "
             f"{window}; deliveries created {result.deliveries_created}, "
-            f"cancelled {result.deliveries_cancelled}, inbox delivered {result.inbox_delivered}"
+            f"inbox delivered {result.inbox_delivered}"
+        )
+        refreshed = deliveries_refresh(on=day)
+        self.stdout.write(
+            f"pending deliveries: cancelled {refreshed.cancelled}, navi un-paused {refreshed.unpaused}, "
+            f"inbox delivered {refreshed.inbox_delivered}"
         )
         if not options["no_send"]:
             sent = deliveries_send_due()

@@ -16,9 +16,11 @@ def schedules_setup() -> list[str]:
     )
     every_minute, _created = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.MINUTES)
     every_five, _created = IntervalSchedule.objects.get_or_create(every=5, period=IntervalSchedule.MINUTES)
+    every_fifteen, _created = IntervalSchedule.objects.get_or_create(every=15, period=IntervalSchedule.MINUTES)
     entries = {
         "notifications: daily run (06:00 Asia/Tokyo)": {"task": "notifications.tasks.run_daily", "crontab": daily, "interval": None},
         "notifications: send due deliveries": {"task": "notifications.tasks.send_due_deliveries", "interval": every_minute, "crontab": None},
+        "notifications: refresh pending deliveries": {"task": "notifications.tasks.refresh_deliveries", "interval": every_fifteen, "crontab": None},
         "notifications: send due dealer events": {"task": "notifications.send_due_events", "interval": every_minute, "crontab": None},
         "notifications: release stuck deliveries": {"task": "notifications.tasks.release_stuck_deliveries", "interval": every_five, "crontab": None},
     }
@@ -28,7 +30,10 @@ def schedules_setup() -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Create the Celery beat schedule (daily run 06:00 Asia/Tokyo, outbox every minute, stuck rows)."
+    help = (
+        "Create the Celery beat schedule (daily run 06:00 Asia/Tokyo, outbox and dealer events every minute, "
+        "pending deliveries every 15 minutes, stuck rows every 5 minutes)."
+    )
 
     def handle(self, *args, **options):
         with transaction.atomic():
