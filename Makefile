@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast lint typecheck bench messages manage clean
+.PHONY: install run test test-fast lint typecheck bench messages manage clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	@$(VENV)/bin/mypy dealers vehicles notifications tconnect
+
+## Refresh the README's screenshots (needs chromium and fonts-noto-cjk)
+screenshots: $(STAMP)
+	@TCONNECT_SCREENSHOTS=1 $(PY) -m pytest -q tests/browser/test_screenshots.py
 
 ## Benchmarks (not timed tests): make bench BENCH=daily_run
 bench: $(STAMP)

@@ -37,8 +37,8 @@ class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
     can_delete = False
-    fields = ["channel", "status", "attempts", "next_attempt_at", "delivered_at", "read_at", "last_error"]
-    readonly_fields = fields
+    readonly_fields = ("channel", "status", "attempts", "next_attempt_at", "delivered_at", "read_at", "last_error")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -34,7 +34,7 @@ def inbox_for_vehicle(vehicle_id: int) -> QuerySet[Delivery]:
     return _inbox(Channel.NAVI).filter(notice__vehicle_id=vehicle_id)
 
 
-def inbox_item_get(queryset: QuerySet[Delivery], notice_id: object) -> Delivery:
+def inbox_item_get(queryset: QuerySet[Delivery], notice_id: int | str) -> Delivery:
     """One notice of an inbox (by notice id), or 404."""
     try:
         return queryset.get(notice_id=notice_id)

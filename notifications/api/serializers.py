@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import Channel, Delivery, NoticeKind
-from notifications.services.render import notice_render
+from notifications.services.render import Rendered, notice_render
 
 
 class InboxVehicleOutSerializer(serializers.Serializer):
@@ -28,8 +28,9 @@ class InboxItemOutSerializer(serializers.Serializer):
     read = serializers.SerializerMethodField()
     read_at = serializers.DateTimeField(allow_null=True)
 
-    def _rendered(self, delivery: Delivery):
-        cache = self.context.setdefault("_rendered", {})
+    def _rendered(self, delivery: Delivery) -> Rendered:
+        # subject and body come from one rendering per item.
+        cache: dict[int, Rendered] = self.__dict__.setdefault("_rendered_cache", {})
         if delivery.pk not in cache:
             cache[delivery.pk] = notice_render(delivery.notice, channel=delivery.channel or Channel.APP)
         return cache[delivery.pk]

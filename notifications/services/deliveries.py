@@ -48,7 +48,8 @@ def deliveries_create(
 ) -> int:
     """Create the deliveries of queued notices with send_on in (send_after, send_on], optionally
     only of one kind / source (e.g. one dealer event), due from `now`. Idempotent. Returns rows created."""
-    extra, params = "", {"after": send_after, "on": send_on, "now": now or timezone.now()}
+    extra = ""
+    params: dict[str, object] = {"after": send_after, "on": send_on, "now": now or timezone.now()}
     if kind is not None:
         extra += " AND n.kind = %(kind)s"
         params["kind"] = kind
