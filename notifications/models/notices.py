@@ -42,6 +42,11 @@ class NoticeKind(models.TextChoices):
 
 
 class NoticeStatus(models.TextChoices):
+    """queued: not delivered on any channel yet (e.g. scheduled for a later send_on); sent: at
+    least one channel delivered it (the daily run's notices are sent at once: the app inbox);
+    cancelled: made pointless before any delivery (cancel_reason says why); suppressed: kept
+    for senders that record a notice they decided not to send."""
+
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
     CANCELLED = "cancelled", _("Cancelled")

@@ -131,7 +131,7 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True, rescan: bool
         business_date=business_date, defaults={"started_at": now, "finished_at": timezone.now(), "counts": result.as_counts()}
     )
     if queue_outbox:
-        transaction.on_commit(_queue_outbox)
+        transaction.on_commit(_queue_outbox, robust=True)  # the every-minute outbox scan catches up
     return result
 
 

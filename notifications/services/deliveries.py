@@ -2,11 +2,15 @@
 
 Channel routing (issue 3):
 - navi: only cars with a T-Connect navigation unit; "waiting" until the navi is paired with a
-  phone (the unit shows mail only then), "queued" once paired;
+  phone (the unit shows mail only then), then delivered;
 - app: every notice (the app inbox is per vehicle, whether or not the owner has an account yet);
 - email: where the owner has an address and consents to the category (safety always).
-navi and app are inbox channels: a queued inbox delivery is "delivered" as soon as it is visible
-in the inbox, which `inbox_deliver_due` does in one UPDATE. E-mail goes through the outbox.
+navi and app are inbox channels: "delivered" means visible in the inbox, which is immediate
+(the daily run's scans write them delivered; queued inbox rows of other senders are delivered
+by `inbox_deliver_due` in one UPDATE). E-mail goes through the outbox (services.outbox).
+
+Public for other senders: `deliveries_create` (deliveries of queued notices of a date range,
+optionally one kind / source), `inbox_deliver_due`, `deliveries_refresh`.
 """
 
 from __future__ import annotations
@@ -17,14 +21,12 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from notifications.models import Channel, Delivery, DeliveryStatus, NoticeKind, NoticeStatus
+from notifications.models import Channel, Delivery, NoticeKind, NoticeStatus
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
 from vehicles.models import Equipment
 from vehicles.models.recalls import RecallStatus, RecallTarget
 
 DELIVERY_TABLE = Delivery._meta.db_table
-INBOX_CHANNELS = (Channel.NAVI.value, Channel.APP.value)
-PENDING = (DeliveryStatus.WAITING.value, DeliveryStatus.QUEUED.value)
 
 _CREATE_SQL = f"""
 INSERT INTO {DELIVERY_TABLE} (notice_id, channel, status, next_attempt_at)

@@ -15,6 +15,7 @@ Every notice scan selects `FROM vehicles_vehicle v` and adds ELIGIBILITY_JOINS a
 from __future__ import annotations
 
 from notifications.models import Notice
+from vehicles.appointment_selectors import appointment_covers_sql
 from vehicles.models import ConsentCategory, Contract, ContractStatus, Customer, CustomerConsent, ServiceAvailability
 
 _CONTRACT = Contract._meta.db_table
@@ -42,13 +43,9 @@ def consent_ok_sql(category_sql: str, customer_sql: str = "v.customer_id") -> st
 
 
 def covered_by_appointment_sql(*, kind: str, event_date_sql: str) -> str:
-    """SQL truth value: an appointment already covers this car's due event.
-
-    The hook for the appointments issue: there is no appointment table yet, so nothing is
-    covered. When appointments exist, return e.g. an EXISTS over the car's (alias `v`) booked
-    visits for this kind around `event_date_sql`; every scan picks it up.
-    """
-    return "FALSE"
+    """SQL truth value: a confirmed (or later) appointment of the car (alias `v`) already covers
+    this due event, so its pending reminder stages are not sent."""
+    return appointment_covers_sql(vehicle_sql="v.id", kind_sql=f"'{kind}'", event_date_sql=event_date_sql)
 
 
 def eligible_where(*, kind: str, category_sql: str, event_date_sql: str) -> str:

@@ -34,6 +34,7 @@ from django.utils import timezone
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, Notice, NoticeStatus
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
+from notifications.services.appointment_notices import notice_attachments
 from notifications.services.render import notice_render, reply_address
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,8 @@ def _message(claim: Claimed, mail_connection) -> EmailMultiAlternatives:
         reply_to=[reply_address(claim.notice.reply_token)], headers=dict(rendered.headers), connection=mail_connection,
     )
     message.attach_alternative(rendered.html, "text/html")
+    for filename, content, mimetype in notice_attachments(claim.notice):  # the .ics of an appointment
+        message.attach(filename, content, mimetype)
     return message
 
 

@@ -212,6 +212,8 @@ def test_confirm_suppresses_pending_reminders_and_sends_an_invitation(open_now, 
     deliveries_send_due()
     [sent] = [m for m in mail.outbox if m.reply_to == [f"{confirmed.reply_token}@reply.tconnect.example.jp"]]
     assert sent.to == ["owner@example.jp"] and "確定しました" in sent.subject  # the owner reads Japanese
+    [(attached_name, attached, attached_type)] = sent.attachments  # the outbox attaches the invitation
+    assert attached_name == "appointment.ics" and "BEGIN:VEVENT" in attached and attached_type.startswith("text/calendar")
 
 
 def test_store_proposal_and_inquiry_answer_reach_the_owner(open_now, store, car, notice):

@@ -108,8 +108,23 @@ def test_appointment_hook_suppresses_covered_events(monkeypatch):
     assert ("shaken", "v.shaken_expiry") in seen and ("recall", "t.became_target_on") in seen
 
 
-def test_the_appointment_hook_covers_nothing_yet():
-    assert eligibility.covered_by_appointment_sql(kind="shaken", event_date_sql="v.shaken_expiry") == "FALSE"
+@pytest.mark.parametrize(
+    ("state", "due_kind", "sent"),
+    [("confirmed", "shaken", False), ("arrived", "shaken", False), ("requested", "shaken", True),
+     ("cancelled", "shaken", True), ("confirmed", "periodic", True)],
+)
+def test_a_confirmed_appointment_for_the_due_event_suppresses_its_reminders(state, due_kind, sent):
+    from django.utils import timezone
+
+    from vehicles.models import Appointment
+
+    car = connected_car()
+    starts = timezone.make_aware(dt.datetime(2027, 3, 10, 10, 0))
+    Appointment.objects.create(
+        company=car.company, store=car.store, vehicle=car, customer=car.customer, starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1), state=state, due_kind=due_kind, due_event_date=car.shaken_expiry,
+    )
+    assert m3_sent(car) is sent
 
 
 @pytest.mark.parametrize("reminders", [False, None], ids=["refused", "never-asked"])
