@@ -70,8 +70,9 @@ def test_availability_matrix(availability, model_code, equipment, expected):
     _check_both_ways(_car(model_code, equipment), expected)
 
 
-def test_no_availability_row_at_all_offers_nothing():
-    _check_both_ways(_car(), set())
+def test_no_availability_row_at_all_offers_what_the_contract_includes():
+    # The same rule as the daily run's SQL: an unconfigured model is not silently cut off.
+    _check_both_ways(_car(), {"remote_maintenance", "ecare"})
 
 
 @pytest.mark.parametrize("status", [ContractStatus.SUSPENDED, ContractStatus.CANCELLED, ContractStatus.EXPIRED])

@@ -3,8 +3,9 @@ model and navigation unit. A T-Connect contract is required." — seed).
 
 A service is *offered* to a car when its contract is active and includes the service on the
 business date and ServiceAvailability allows it for the car's model and equipment (the
-model's own row, else the "*" row; no row means not offered; a car without a T-Connect
-navi or DCM is offered nothing). It is *available* when, in addition, the car has a
+model's own row, else the "*" row; with neither the service is offered — the same rule as the
+daily run's SQL in notifications.services.eligibility — and a car without a T-Connect navi or
+DCM is offered nothing). It is *available* when, in addition, the car has a
 remote-maintenance store that takes part (seed note 3: "use requires registering a store").
 """
 
@@ -146,9 +147,9 @@ def services_offered(vehicle: Vehicle, on: dt.date | None = None) -> set[str]:
         )
     }
     availability = rows.get(vehicle.model_code) or rows.get("*")
-    if availability is None:
-        return set()
-    return {s for s in SERVICES if getattr(availability, s) and _contract_covers(contract, s, on)}
+    return {
+        s for s in SERVICES if (availability is None or getattr(availability, s)) and _contract_covers(contract, s, on)
+    }
 
 
 def services_available(vehicle: Vehicle, on: dt.date | None = None) -> set[str]:
@@ -171,7 +172,7 @@ def vehicles_with_service(service: str, on: dt.date) -> QuerySet[Vehicle]:
     """
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}")
-    allowed = Coalesce(_availability(service, OuterRef("model_code")), _availability(service, Value("*")), Value(False))
+    allowed = Coalesce(_availability(service, OuterRef("model_code")), _availability(service, Value("*")), Value(True))
     return (
         Vehicle.objects.exclude(equipment=Equipment.NONE)
         .filter(
