@@ -34,3 +34,27 @@ def _test_settings(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# Reference rows that data migrations seed (the warning-lamp/DTC table). A transactional test
+# flushes every table when it ends, so the next test in the same process would find them gone.
+_REFERENCE_SEEDS = [("vehicles.migrations.0004_diagnostic_codes_seed", "seed"), ("vehicles.migrations.0008_obd_check_codes", "flag")]
+_DB_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback")
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    if request.node.get_closest_marker("django_db") is None:
+        requested = [name for name in _DB_FIXTURES if name in request.fixturenames]
+        if not requested:
+            return
+        request.getfixturevalue(requested[0])
+    import importlib
+
+    from django.apps import apps
+
+    from vehicles.models import DiagnosticCode
+
+    if not DiagnosticCode.objects.exists():
+        for module, function in _REFERENCE_SEEDS:
+            getattr(importlib.import_module(module), function)(apps, None)

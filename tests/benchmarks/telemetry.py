@@ -197,7 +197,39 @@ def _client(kind, port, cars, threads, seconds, start_sequence, base, per_thread
                  any(r[3] for r in collected)))
 
 
-def _load(port: int, kind: str, cars, opts, start_sequence: int, base: float) -> dict:
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _server_pids(server: subprocess.Popen, database_url: str) -> set[int]:
+    """gunicorn's workers and the PostgreSQL backends serving the benchmark database."""
+    import psycopg
+
+    pids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
+                pids.add(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        pids.update(pid for (pid,) in rows)
+    return pids
+
+
+def _load(port: int, kind: str, cars, opts, start_sequence: int, base: float, server=None, database_url="") -> dict:
+    """One measurement. With the server given, also the server's CPU per batch (gunicorn
+    workers + PostgreSQL backends): unlike throughput, hardly changed by other load."""
+    before = {pid: _cpu(pid) for pid in _server_pids(server, database_url)} if server else {}
     context = multiprocessing.get_context("fork")
     barrier, queue = context.Barrier(opts.clients), context.Queue()
     per_thread = int(opts.seconds * 150)  # 150 requests a second per thread: far above what 2 cores serve
@@ -213,7 +245,12 @@ def _load(port: int, kind: str, cars, opts, start_sequence: int, base: float) ->
         process.join()
     latencies = sorted(lat for result in results for lat in result[0])
     readings = sum(result[1] for result in results)
+    cpu = 0.0
+    if server:
+        pids = _server_pids(server, database_url) | before.keys()
+        cpu = sum(max(0.0, _cpu(pid) - before.get(pid, 0.0)) for pid in pids)
     return {
+        "cpu_ms": cpu / max(1, len(latencies)) * 1000,
         "kind": kind,
         "requests": len(latencies),
         "errors": sum(result[2] for result in results),
@@ -239,8 +276,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _row(result: dict) -> str:
     name = "real endpoint" if result["kind"] == "real" else "ceiling (parse+COPY)"
-    return (f"  {name:<22} {result['rate']:>10,.0f} readings/s  p50 {result['p50']:6.1f} ms  "
-            f"p95 {result['p95']:6.1f} ms  requests {result['requests']:>6}  errors {result['errors']}"
+    return (f"  {name:<22} {result['rate']:>8,.0f} readings/s  p50 {result['p50']:6.1f} ms  "
+            f"p95 {result['p95']:6.1f} ms  requests {result['requests']:>5}  errors {result['errors']}  "
+            f"server CPU {result['cpu_ms']:.2f} ms/batch"
             + ("  (ran out of prepared requests: raise the budget)" if result["exhausted"] else ""))
 
 
@@ -265,7 +303,7 @@ def main(argv: list[str]) -> int:
         results, sequence = [], int(warm_up.seconds * 150) + 1
         for _round in range(opts.rounds):
             for kind in ("real", "ceiling"):
-                results.append(_load(port, kind, cars, opts, sequence, base))
+                results.append(_load(port, kind, cars, opts, sequence, base, server, database_url))
                 sequence += int(opts.seconds * 150) + 1
                 print(_row(results[-1]), flush=True)
         # Other work on the machine comes and goes: alternate the two, compare medians (and bests).
@@ -284,6 +322,13 @@ def main(argv: list[str]) -> int:
             print(_row(summary["ceiling"][label]))
         print(f"  ratio real / ceiling: {ratio:.2f} (medians), {best_ratio:.2f} (bests)   target: >= {TARGET_RATE:,} "
               f"readings/s and >= {TARGET_RATIO} x ceiling: {'MET' if passed else 'NOT MET'}")
+        # Throughput on a shared machine depends on everyone else; CPU per batch hardly does.
+        cpu = {kind: statistics.median(r["cpu_ms"] for r in results if r["kind"] == kind) for kind in ("real", "ceiling")}
+        cores = os.cpu_count() or 1
+        print(f"  server CPU per batch (median): real {cpu['real']:.2f} ms, ceiling {cpu['ceiling']:.2f} ms "
+              f"(ratio {cpu['ceiling'] / cpu['real']:.2f}); all {cores} cores for the server alone would give about "
+              f"{cores / cpu['real'] * 1000 * READINGS_PER_BATCH:,.0f} and "
+              f"{cores / cpu['ceiling'] * 1000 * READINGS_PER_BATCH:,.0f} readings/s")
         if any(r["errors"] for r in results):
             print(f"server log: {log}\n" + "\n".join(log.read_text().splitlines()[-20:]))
         return 0 if passed else 1
