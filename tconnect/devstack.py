@@ -49,7 +49,10 @@ def start_postgres(pgdata: Path = PGDATA):
     admin_url = f"postgresql://postgres@/postgres?host={socket_dir}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+            try:
+                conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                pass  # another process (a parallel test worker) created it at the same moment
     return server, f"postgresql://postgres@/{DB_NAME}?host={socket_dir}"
 
 

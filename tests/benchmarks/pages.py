@@ -131,6 +131,8 @@ def _activity(staff) -> None:
 
 def _pages(staff) -> list[tuple[str, str]]:
     """(label, URL) of each page; search terms taken from a real car of the staff's store."""
+    from django.utils import timezone
+
     from vehicles.models import RecallCampaign, Vehicle
 
     car = (Vehicle.objects.filter(store=staff.store).exclude(plate_display="").exclude(customer__phone="")
@@ -150,7 +152,7 @@ def _pages(staff) -> list[tuple[str, str]]:
         ("search: surname", f"/vehicles/?q={quote(surname)}"),
         ("search: phone", f"/vehicles/?q={phone_digits}"),
         ("search: phone tail", f"/vehicles/?q={phone_digits[-6:]}"),
-        ("due this month", f"/vehicles/?due={dt.date.today():%Y-%m}"),
+        ("due this month", f"/vehicles/?due={timezone.localdate():%Y-%m}"),
         ("vehicle page", f"/vehicles/{car.pk}/"),
         ("vehicle timeline", f"/vehicles/{car.pk}/timeline/"),
         ("appointments day", "/appointments/"),
@@ -208,6 +210,7 @@ def _measure(user, label: str, pages: list[tuple[str, str]], n: int) -> list[tup
         previous_html = response.content.decode() if name == "vehicle list" else previous_html
         times, queries, status = _time(client, url, n)
         rows.append((label, name, url, status, queries, times, floor_p50))
+        print(f"  {label} {name}: p50 {_pct(times, 0.5) * 1000:.1f} ms, p95 {_pct(times, 0.95) * 1000:.1f} ms", flush=True)
     return rows
 
 

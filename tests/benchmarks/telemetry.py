@@ -209,11 +209,11 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def _server_pids(server: subprocess.Popen, database_url: str) -> set[int]:
-    """gunicorn's workers and the PostgreSQL backends serving the benchmark database."""
+def _server_pids(server: subprocess.Popen, database_url: str) -> tuple[set[int], set[int]]:
+    """gunicorn's workers, and the PostgreSQL backends serving the benchmark database."""
     import psycopg
 
-    pids = set()
+    pids, backends = set(), set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
@@ -222,14 +222,14 @@ def _server_pids(server: subprocess.Popen, database_url: str) -> set[int]:
             continue
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        pids.update(pid for (pid,) in rows)
-    return pids
+        backends.update(pid for (pid,) in rows)
+    return pids, backends
 
 
 def _load(port: int, kind: str, cars, opts, start_sequence: int, base: float, server=None, database_url="") -> dict:
     """One measurement. With the server given, also the server's CPU per batch (gunicorn
     workers + PostgreSQL backends): unlike throughput, hardly changed by other load."""
-    before = {pid: _cpu(pid) for pid in _server_pids(server, database_url)} if server else {}
+    before = {pid: _cpu(pid) for pid in set().union(*_server_pids(server, database_url))} if server else {}
     context = multiprocessing.get_context("fork")
     barrier, queue = context.Barrier(opts.clients), context.Queue()
     per_thread = int(opts.seconds * 150)  # 150 requests a second per thread: far above what 2 cores serve
@@ -245,12 +245,16 @@ def _load(port: int, kind: str, cars, opts, start_sequence: int, base: float, se
         process.join()
     latencies = sorted(lat for result in results for lat in result[0])
     readings = sum(result[1] for result in results)
-    cpu = 0.0
+    app = db = 0.0
     if server:
-        pids = _server_pids(server, database_url) | before.keys()
-        cpu = sum(max(0.0, _cpu(pid) - before.get(pid, 0.0)) for pid in pids)
+        workers, backends = _server_pids(server, database_url)
+        app = sum(max(0.0, _cpu(pid) - before.get(pid, 0.0)) for pid in workers)
+        db = sum(max(0.0, _cpu(pid) - before.get(pid, 0.0)) for pid in backends | (before.keys() - workers))
+    batches = max(1, len(latencies))
     return {
-        "cpu_ms": cpu / max(1, len(latencies)) * 1000,
+        "cpu_ms": (app + db) / batches * 1000,
+        "cpu_app_ms": app / batches * 1000,
+        "cpu_db_ms": db / batches * 1000,
         "kind": kind,
         "requests": len(latencies),
         "errors": sum(result[2] for result in results),
@@ -278,7 +282,7 @@ def _row(result: dict) -> str:
     name = "real endpoint" if result["kind"] == "real" else "ceiling (parse+COPY)"
     return (f"  {name:<22} {result['rate']:>8,.0f} readings/s  p50 {result['p50']:6.1f} ms  "
             f"p95 {result['p95']:6.1f} ms  requests {result['requests']:>5}  errors {result['errors']}  "
-            f"server CPU {result['cpu_ms']:.2f} ms/batch"
+            f"server CPU {result['cpu_ms']:.2f} ms/batch ({result['cpu_app_ms']:.2f} app + {result['cpu_db_ms']:.2f} db)"
             + ("  (ran out of prepared requests: raise the budget)" if result["exhausted"] else ""))
 
 
