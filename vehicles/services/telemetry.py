@@ -160,15 +160,28 @@ def telemetry_batch_ingest(*, vehicle: Vehicle, data: Any, now: dt.datetime | No
     return _ingest(vehicle, parsed, now)
 
 
+class _PreparingCursor(psycopg.Cursor):
+    """Server-side binding, and every statement prepared (Django turns psycopg's automatic
+    preparation off for the whole connection): planning the write statement costs more than
+    running it, and these few statements run hundreds of times a second."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):  # type: ignore[override]
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
 def prepared_cursor():
-    """A cursor with server-side binding, so psycopg prepares a statement after a few runs on
-    the connection: planning the write statement costs more than running it. Wrapped like
-    Django's own cursors, so query logging and counting still see it. (Behind PgBouncer in
-    transaction mode this needs PgBouncer >= 1.21 with max_prepared_statements set.)"""
+    """A cursor whose statements are prepared once per connection, wrapped like Django's own so
+    query logging and counting still see it. (Behind PgBouncer in transaction mode this needs
+    PgBouncer >= 1.21 with max_prepared_statements set.)"""
     connection.ensure_connection()
     connection.validate_thread_sharing()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django's cursors bind client-side and never prepare; with a threshold set (so high it
+        # is never reached by itself) psycopg prepares what _PreparingCursor asks it to.
+        raw.prepare_threshold = 2**31
     wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
-    return wrapper(psycopg.Cursor(connection.connection), connection)
+    return wrapper(_PreparingCursor(raw), connection)
 
 
 @transaction.atomic
