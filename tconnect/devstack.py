@@ -11,6 +11,7 @@ Usage: python -m tconnect.devstack run | manage ARGS...
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -49,10 +50,9 @@ def start_postgres(pgdata: Path = PGDATA):
     admin_url = f"postgresql://postgres@/postgres?host={socket_dir}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is None:
-            try:
+            # Another process (a parallel test worker) may create it at the same moment.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                 conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
-                pass  # another process (a parallel test worker) created it at the same moment
     return server, f"postgresql://postgres@/{DB_NAME}?host={socket_dir}"
 
 
@@ -114,10 +114,8 @@ def _manage(*args: str) -> None:
 def _stop(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + 10
     for proc in procs:
         try:

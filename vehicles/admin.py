@@ -319,7 +319,9 @@ class VehicleCredentialAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def revoke_all(self, request, queryset):
         _revoke(self, request, self._vehicles(queryset))
 
-from vehicles import admin_appointments  # noqa: E402, F401  (registers the appointment admins)
-from vehicles import admin_followups  # noqa: E402, F401  (registers the follow-up admins)
-from vehicles import admin_telemetry  # noqa: E402, F401  (registers the telemetry admins)
-from vehicles import admin_telemetry_data  # noqa: E402, F401  (registers the telemetry data admins)
+from vehicles import (  # noqa: E402  (registered after the vehicle admins above)
+    admin_appointments,  # noqa: F401  (registers the appointment admins)
+    admin_followups,  # noqa: F401  (registers the follow-up admins)
+    admin_telemetry,  # noqa: F401  (registers the telemetry admins)
+    admin_telemetry_data,  # noqa: F401  (registers the telemetry data admins)
+)

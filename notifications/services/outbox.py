@@ -32,9 +32,9 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, Notice, NoticeStatus
+from notifications.services.appointment_notices import notice_attachments
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
-from notifications.services.appointment_notices import notice_attachments
 from notifications.services.render import notice_render, reply_address
 
 logger = logging.getLogger(__name__)

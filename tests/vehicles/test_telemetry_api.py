@@ -509,3 +509,10 @@ def test_selectors_read_state_open_warnings_and_a_time_window(car, client, djang
     assert str(state.battery_voltage) == "12.50"
     assert codes == ["P0300", "lamp:abs"]
     assert [str(r.battery_voltage) for r in window] == ["12.50", "12.40"]
+
+
+@pytest.mark.parametrize("raw", [b'{"message_id": "m", "readings": [{"battery_voltage": NaN}]}', b"\xff\xfe{}", b""])
+def test_non_json_bodies_are_a_400(car, client, raw):
+    code, body = post(client, raw)
+    assert code == 400 and body
+    assert stored(car) == NOTHING

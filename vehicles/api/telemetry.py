@@ -7,8 +7,11 @@ else the endpoint does).
 
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -47,6 +50,23 @@ class TelemetryResultDoc(serializers.Serializer):
     warnings_closed = serializers.ListField(child=serializers.CharField())
 
 
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class _JsonBodyParser(JSONParser):
+    """DRF's parser decodes through a codecs stream reader; reading the body once and decoding
+    it in C is several times faster for a 25 kB batch. Equally strict: NaN/Infinity refused."""
+
+    _decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return self._decoder.decode(stream.read().decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ParseError(f"JSON parse error - {error}") from None
+
+
 class _JsonOnly(BaseContentNegotiation):
     """JSON in, JSON out: nothing to negotiate, so no Accept-header parsing per batch."""
 
@@ -62,7 +82,7 @@ class DcmTelemetryApi(APIView):
 
     authentication_classes = [DcmCredentialAuthentication]  # the credential check in one raw query
     permission_classes = [IsVehicle]
-    parser_classes = [JSONParser]
+    parser_classes = [_JsonBodyParser]
     renderer_classes = [JSONRenderer]
     content_negotiation_class = _JsonOnly
 
