@@ -1,7 +1,7 @@
 """Benchmark of telemetry ingest through the real HTTP stack (issue 6), not a timed test.
 
-    .venv/bin/python -m tests.benchmarks telemetry [--seconds 6] [--rounds 5] [--workers 4] [--clients 2]
-        [--threads 4] [--vehicles 200] [--db benchtele] [--keep-db]
+    .venv/bin/python -m tests.benchmarks telemetry [--seconds 6] [--rounds 5] [--workers 6] [--clients 2]
+        [--threads 6] [--vehicles 200] [--db benchtele] [--keep-db]
 
 Recreates a separate database (default `benchtele`) on the private PostgreSQL server (socket
 dir: line 5 of var/postgres/postmaster.pid; never the `tconnect` database), migrates it,
@@ -291,9 +291,9 @@ def _load(port: int, kind: str, cars, opts, start_sequence: int, base: float, se
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks telemetry", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="load time per measurement")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=6, help="gunicorn sync workers (more than cores: they wait on commits)")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per client process")
+    parser.add_argument("--threads", type=int, default=6, help="threads per client process")
     parser.add_argument("--vehicles", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5, help="alternating real/ceiling measurements each")
     parser.add_argument("--db", default="benchtele")

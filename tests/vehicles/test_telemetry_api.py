@@ -109,10 +109,11 @@ def test_missing_measurements_keep_the_last_known_value(car, client):
 
 
 def test_query_count_does_not_grow_with_the_batch(car, client, django_assert_num_queries):
-    # credential, savepoint, claim (+ state read), state + warnings, release (COPY is not counted)
-    with django_assert_num_queries(5):
+    # credential, savepoint, car lock + claim (one round trip), state (+ warnings), release;
+    # COPY is not counted
+    with django_assert_num_queries(6):
         assert post(client, batch(reading()))[0] == 201
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert post(client, batch(*(reading(minutes_ago=i / 10) for i in range(100))))[0] == 201
 
 
@@ -516,3 +517,21 @@ def test_non_json_bodies_are_a_400(car, client, raw):
     code, body = post(client, raw)
     assert code == 400 and body
     assert stored(car) == NOTHING
+
+
+def test_a_late_batch_skips_the_state_statement(car, client, django_assert_num_queries):
+    post(client, batch(reading(minutes_ago=1)))
+    with django_assert_num_queries(5):  # no state statement: the batch is older than the state
+        code, body = post(client, batch(reading(minutes_ago=5, dtcs_stored=["P0300"])))
+    assert code == 201 and body["warnings_opened"] == []
+
+
+def test_a_flag_cleared_by_hand_is_set_again_while_the_car_reports_the_device(car, client):
+    post(client, batch(reading(minutes_ago=3, third_party_device=True)))
+    from vehicles.models import Vehicle
+
+    Vehicle.objects.filter(pk=car.pk).update(third_party_obd_device=False)
+    code, body = post(client, batch(reading(minutes_ago=1, third_party_device=True)))
+
+    assert code == 201 and body["warnings_opened"] == []  # the warning never closed
+    assert Vehicle.objects.get(pk=car.pk).third_party_obd_device is True

@@ -43,25 +43,23 @@ class BatchResult:
     created: bool = True  # False: a resend, answered with the original result
 
 
-# Claims the message id (a resend conflicts and gets no id) and reads the car's last state
-# for the odometer check, in one round trip. For a new batch it also locks the state row
-# until commit: batches of one car take turns from here on, so the write statement below
-# (a fresh snapshot, taken after the lock) always sees the newest committed state and warnings.
-# The EXISTS makes the claim run first, and keeps a resend from locking anything.
+# Batches of one car take turns: a transaction-scoped advisory lock per car, taken before
+# anything is read, so every statement after it sees the newest committed state and warnings
+# (also for a car's very first batch, when there is no state row to lock yet). No row is
+# written for it, unlike SELECT … FOR UPDATE.
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(%(namespace)s, %(key)s)"
+_LOCK_NAMESPACE = 72_000_001  # two-int keys: apart from the one-key locks of telemetry_storage
+
+# Claims the message id (a resend conflicts and gets no id) and reads the car's last state.
 _CLAIM_SQL = """
 WITH claim AS (
     INSERT INTO vehicles_telemetrybatch (vehicle_id, message_id, received_at, accepted)
     VALUES (%(vehicle)s, %(message_id)s, %(now)s, %(accepted)s)
     ON CONFLICT (vehicle_id, message_id) DO NOTHING
     RETURNING id
-),
-state AS (
-    SELECT s.last_recorded_at, s.odometer_km FROM vehicles_vehiclestate s
-    WHERE s.vehicle_id = %(vehicle)s AND EXISTS (SELECT 1 FROM claim)
-    FOR UPDATE
 )
-SELECT (SELECT id FROM claim), state.last_recorded_at, state.odometer_km
-FROM (VALUES (1)) AS one LEFT JOIN state ON true
+SELECT (SELECT id FROM claim), s.last_recorded_at, s.odometer_km, s.lamps, s.dtcs_stored, s.third_party_device
+FROM (VALUES (1)) AS one LEFT JOIN vehicles_vehiclestate s ON s.vehicle_id = %(vehicle)s
 """
 
 _ORIGINAL_SQL = """
@@ -78,15 +76,9 @@ _COPY_TYPES = [
     "timestamptz", "int4", "numeric", "varchar", "varchar", "int2", "varchar[]", "varchar[]", "varchar[]", "bool",
 ]
 
-# Everything after the COPY in one statement:
-# - the latest state, only forward in time (an older batch makes `state` empty: stored, no
-#   change, and then nothing below happens);
-# - warnings as state changes: close the open ones no longer reported, open the new ones; the
-#   partial unique index (one open warning per code) turns a racing duplicate into DO NOTHING;
-# - the car's third-party-device flag, written only when it changes.
-# Measurements missing from the newest reading keep their last value; codes and lamps do not.
-_WRITE_SQL = """
-WITH state AS (
+# The latest state, only forward in time. Measurements missing from the newest reading keep
+# their last value; codes and lamps do not.
+_STATE_UPSERT = """
     INSERT INTO vehicles_vehiclestate AS s (
         vehicle_id, last_recorded_at, updated_at, odometer_km, battery_voltage, smart_key_battery,
         oil_level, oil_level_percent, lamps, dtcs_stored, dtcs_pending, third_party_device, vin)
@@ -107,8 +99,19 @@ WITH state AS (
         third_party_device = EXCLUDED.third_party_device,
         vin = COALESCE(NULLIF(EXCLUDED.vin, ''), s.vin)
     WHERE s.last_recorded_at < EXCLUDED.last_recorded_at
-    RETURNING 1
-),
+"""
+
+# The common batch: nothing the car reports has changed, so only the state moves.
+_STATE_SQL = _STATE_UPSERT
+
+# The reported codes changed (or the car's third-party flag disagrees): in one statement,
+# - the state as above;
+# - warnings as state changes: close the open ones no longer reported, open the new ones; the
+#   partial unique index (one open warning per code) would turn a duplicate into DO NOTHING;
+# - the car's third-party-device flag, written only when it differs.
+# (Composed from the constant above, never from input.)
+_WRITE_SQL = f"""
+WITH state AS ({_STATE_UPSERT} RETURNING 1),
 reported(code, kind, severity) AS (
     SELECT * FROM unnest(%(codes)s::text[], %(kinds)s::text[], %(severities)s::text[])
 ),
@@ -131,21 +134,21 @@ flag AS (
     WHERE id = %(vehicle)s AND third_party_obd_device <> %(third_party)s AND EXISTS (SELECT 1 FROM state)
     RETURNING 1
 )
-SELECT 'state', NULL FROM state
-UNION ALL SELECT 'opened', code FROM opened
+SELECT 'opened', code FROM opened
 UNION ALL SELECT 'closed', code FROM closed
 UNION ALL SELECT 'flag', NULL FROM flag
-"""
+"""  # noqa: S608
 
 
 def telemetry_batch_ingest(*, vehicle: Vehicle, data: Any, now: dt.datetime | None = None) -> BatchResult:
     """Validate and store one batch; raises BatchInvalid (nothing stored) on bad input.
 
-    Steps: 1. validate in plain Python; 2. claim the message id and lock the car's state row
-    (a resend returns the original result and stores nothing); 3. check the odometer against
-    the last state; 4. COPY the readings; 5. in one statement: upsert the latest state (only
-    forward in time) and, if it moved, open/close warnings from the newest reading's codes and
-    set the car's third-party device flag. Four round trips whatever the batch size.
+    Steps: 1. validate in plain Python; 2. lock the car (its batches take turns) and claim the
+    message id (a resend returns the original result and stores nothing); 3. check the
+    odometer against the last state; 4. COPY the readings; 5. if the batch is newer than the
+    state, upsert it and, when the reported codes changed, open/close warnings from the newest
+    reading's codes and set the car's third-party device flag, in the same statement.
+    Four round trips whatever the batch size (three for a late batch).
     Should a month's partition be missing (maintenance not run), it is created and the batch
     retried once, so a late beat never turns into lost data.
     """
@@ -187,12 +190,13 @@ def prepared_cursor():
 @transaction.atomic
 def _ingest(vehicle: Vehicle, parsed: ParsedBatch, now: dt.datetime) -> BatchResult:
     with prepared_cursor() as cursor:
-        # Pipeline mode sends the transaction's BEGIN together with the claim: one round trip.
+        # Pipeline mode: BEGIN, the car's lock and the claim go in one round trip.
         with connection.connection.pipeline():
+            cursor.execute(_LOCK_SQL, {"namespace": _LOCK_NAMESPACE, "key": vehicle.pk % 2**31})
             cursor.execute(
                 _CLAIM_SQL, {"vehicle": vehicle.pk, "message_id": parsed.message_id, "now": now, "accepted": len(parsed.rows)}
             )
-            batch_id, state_time, state_odometer = cursor.fetchone()
+            batch_id, state_time, state_odometer, state_lamps, state_dtcs, state_third_party = cursor.fetchone()
         if batch_id is None:
             return _original(cursor, vehicle, parsed.message_id)
         _check_odometer(parsed, state_time, state_odometer)
@@ -202,12 +206,22 @@ def _ingest(vehicle: Vehicle, parsed: ParsedBatch, now: dt.datetime) -> BatchRes
             head = (vehicle.pk, batch_id, now)
             for row in parsed.rows:
                 copy.write_row(head + row)
-        cursor.execute(_WRITE_SQL, _write_params(vehicle, batch_id, parsed, now))
-        changes = cursor.fetchall()
+        latest = parsed.latest
+        if state_time is not None and latest[R_TIME] <= state_time:
+            return BatchResult(parsed.message_id, len(parsed.rows))  # a late batch: stored, state untouched
+        _time, *_values, lamps, stored, _pending, third_party = latest
+        unchanged = (
+            state_time is not None and state_lamps == lamps and state_dtcs == stored
+            and state_third_party == third_party == vehicle.third_party_obd_device
+        )
+        # Warnings always mirror the state's codes (both change only here, under the car's
+        # lock): when the codes did not change, there is nothing to compare.
+        cursor.execute(_STATE_SQL if unchanged else _WRITE_SQL, _write_params(vehicle, batch_id, parsed, now))
+        changes = [] if unchanged else cursor.fetchall()
     opened = sorted(code for change, code in changes if change == "opened")
     closed = sorted(code for change, code in changes if change == "closed")
     if any(change == "flag" for change, _code in changes):
-        vehicle.third_party_obd_device = parsed.latest[-1]
+        vehicle.third_party_obd_device = third_party
     return BatchResult(parsed.message_id, len(parsed.rows), opened, closed)
 
 
