@@ -31,14 +31,18 @@ def _local(value) -> dt.datetime | dt.date | None:
     return None
 
 
+def _local_day(value) -> dt.date | None:
+    """The business date of a date or datetime (Asia/Tokyo for aware datetimes)."""
+    local = _local(value)
+    return local.date() if isinstance(local, dt.datetime) else local
+
+
 @register.filter
 def jdate(value) -> str:
     """2027年4月30日(金) / Fri 30 Apr 2027; "" for None."""
-    day = _local(value)
+    day = _local_day(value)
     if day is None:
         return ""
-    if isinstance(day, dt.datetime):
-        day = day.date()
     if _japanese():
         return f"{day.year}年{day.month}月{day.day}日({_JA_WEEKDAYS[day.weekday()]})"
     return f"{WEEKDAYS_ABBR[day.weekday()]} {day.day} {MONTHS_3[day.month].title()} {day.year}"
@@ -47,11 +51,9 @@ def jdate(value) -> str:
 @register.filter
 def mdate(value) -> str:
     """Month and day for compact tables: 11月26日(木) / Thu 26 Nov."""
-    day = _local(value)
+    day = _local_day(value)
     if day is None:
         return ""
-    if isinstance(day, dt.datetime):
-        day = day.date()
     if _japanese():
         return f"{day.month}月{day.day}日({_JA_WEEKDAYS[day.weekday()]})"
     return f"{WEEKDAYS_ABBR[day.weekday()]} {day.day} {MONTHS_3[day.month].title()}"
