@@ -1,7 +1,8 @@
 """The Today page's data: what the front desk must do now, for the caller's scope.
 
-Every section is one query whatever the amount of data (lists are capped; totals come from a
-window count in the same query), so the page costs the same on a quiet day and a busy one.
+Every section is one query whatever the amount of data, two when its list is full (lists are
+capped; the total of a full list is a separate count), so the page costs the same on a quiet day
+and a busy one.
 Call-center agents see the follow-up section only (APPI purpose limitation).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dealers.access import StaffScope, staff_scope
@@ -37,8 +38,11 @@ class Capped:
 
     @classmethod
     def of(cls, qs: QuerySet, cap: int = LIST_CAP) -> Capped:
-        rows = list(qs.annotate(_total=Window(Count("pk")))[:cap])
-        return cls(rows, rows[0]._total if rows else 0)
+        """A full list is counted apart, without its joins: a window count over the joined
+        query would make PostgreSQL join every matching row (13,000 cars lapsing in a large
+        company) to show thirty."""
+        rows = list(qs[:cap])
+        return cls(rows, len(rows) if len(rows) < cap else qs.count())
 
 
 @dataclass

