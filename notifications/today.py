@@ -37,12 +37,12 @@ class Capped:
     total: int = 0
 
     @classmethod
-    def of(cls, qs: QuerySet, cap: int = LIST_CAP) -> Capped:
+    def of(cls, qs: QuerySet) -> Capped:
         """A full list is counted apart, without its joins: a window count over the joined
         query would make PostgreSQL join every matching row (13,000 cars lapsing in a large
         company) to show thirty."""
-        rows = list(qs[:cap])
-        return cls(rows, len(rows) if len(rows) < cap else qs.count())
+        rows = list(qs[:LIST_CAP])
+        return cls(rows, len(rows) if len(rows) < LIST_CAP else qs.count())
 
 
 @dataclass

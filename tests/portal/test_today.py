@@ -102,3 +102,21 @@ def test_today_query_count_is_fixed(cast, as_alice, django_assert_num_queries):
     with django_assert_num_queries(10):
         response = as_alice.get("/today/")
     assert response.context["board"].inquiries.total == 7
+
+
+def test_full_lists_are_counted_apart_at_a_fixed_cost(cast, as_alice, django_assert_num_queries, monkeypatch):
+    import notifications.today
+
+    monkeypatch.setattr(notifications.today, "LIST_CAP", 3)
+    _busy_store(cast.store1, 7)
+    as_alice.get("/today/")
+    # The ten queries above, plus one count for each full list: follow-ups, requests,
+    # inquiries, replies, lapsing.
+    with django_assert_num_queries(15):
+        board = as_alice.get("/today/").context["board"]
+    assert len(board.inquiries.items) == 3 and board.inquiries.total == 7
+    assert len(board.requested.items) == 3 and board.requested.total == 7
+    assert len(board.lapsing.items) == 3 and board.lapsing.total == 7
+    assert len(board.followups.items) == 3 and board.followups.total == 7
+    assert len(board.replies.items) == 3 and board.replies.total == 7
+

@@ -60,6 +60,24 @@ def test_phone_digits_only(as_alice, cars, query):
     assert found(as_alice.get("/vehicles/", {"q": query})) == {"ZVW30-1000083"}
 
 
+@pytest.mark.parametrize(("query", "expected"), [
+    ("山田", {"ZVW30-1000083"}),  # a surname: matched at the start of the name
+    ("佐藤花子", {"MXAA54-4000001"}),  # three characters or more: anywhere in the name
+    ("花子", set()),  # two characters hold no trigram: only the start of a name is searched
+    ("練馬", {"MXAA54-4000001"}),  # a place name on the plate
+])
+def test_short_input_is_matched_at_the_start(as_alice, cars, query, expected):
+    assert found(as_alice.get("/vehicles/", {"q": query})) == expected
+
+
+def test_a_car_matched_by_several_readings_is_listed_once(as_alice, cars):
+    # 1234 is the plate's serial and the tail of the owner's phone number.
+    cars["yamada"].customer.phone = "03-0000-1234"
+    cars["yamada"].customer.save()
+    response = as_alice.get("/vehicles/", {"q": "1234"})
+    assert [v.chassis_number for v in response.context["page"].items] == ["ZVW30-1000083"]
+
+
 def test_nothing_found_says_so(as_alice, cars):
     response = as_alice.get("/vehicles/", {"q": "存在しない名前"})
     assert found(response) == set()

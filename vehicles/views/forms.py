@@ -23,7 +23,7 @@ class VehicleFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=60,
-        help_text=_("Chassis number, plate (any spacing), owner name (kanji or kana) or phone."),
+        help_text=_("Chassis number, plate (any spacing), owner name (kanji or kana) or phone. One or two characters match the start (a surname, a place name)."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "inputmode": "search"}),
     )
     due = forms.CharField(
