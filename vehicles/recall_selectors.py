@@ -34,24 +34,30 @@ class StoreCompletion:
         return self.done / applicable if applicable else None
 
 
-def recall_completion(campaign: RecallCampaign, *, company: DealerCompany | int | None = None) -> list[StoreCompletion]:
-    """Completion per registered store of the target vehicles, in one aggregate query."""
+def completion_counts() -> dict:
+    """The three counts of a completion figure, as aggregate expressions."""
+    return {
+        "n": Count("id"),
+        "n_done": Count("id", filter=Q(status=RecallStatus.DONE)),
+        "n_na": Count("id", filter=Q(status=RecallStatus.NOT_APPLICABLE)),
+    }
+
+
+def recall_completion(
+    campaign: RecallCampaign, *, company: DealerCompany | int | None = None, store_id: int | None = None
+) -> list[StoreCompletion]:
+    """Completion per registered store of the target vehicles, in one aggregate query over the
+    targets' own company/store columns (kept by triggers: see RecallTarget)."""
     targets = RecallTarget.objects.filter(campaign=campaign)
     if company is not None:
-        targets = targets.filter(vehicle__company=company)
-    rows = (
-        targets.values("vehicle__store_id", "vehicle__store__name")
-        .annotate(
-            n=Count("id"),
-            n_done=Count("id", filter=Q(status=RecallStatus.DONE)),
-            n_na=Count("id", filter=Q(status=RecallStatus.NOT_APPLICABLE)),
-        )
-        .order_by("vehicle__store__name", "vehicle__store_id")
-    )
+        targets = targets.filter(company=company)
+    if store_id is not None:
+        targets = targets.filter(store_id=store_id)
+    rows = targets.values("store_id", "store__name").annotate(**completion_counts()).order_by("store__name", "store_id")
     return [
         StoreCompletion(
-            store_id=row["vehicle__store_id"],
-            store_name=row["vehicle__store__name"] or "",
+            store_id=row["store_id"],
+            store_name=row["store__name"] or "",
             targets=row["n"],
             done=row["n_done"],
             not_applicable=row["n_na"],
@@ -65,9 +71,9 @@ def recall_targets_for_staff(user: User) -> QuerySet[RecallTarget]:
     scope = staff_scope(user)
     if scope.warnings_only:  # call-center agents handle warnings, not recalls
         return RecallTarget.objects.none()
-    qs = RecallTarget.objects.filter(vehicle__company_id__in=scope.company_ids)
+    qs = RecallTarget.objects.filter(company_id__in=scope.company_ids)
     if scope.store_id is not None:
-        qs = qs.filter(vehicle__store_id=scope.store_id)
+        qs = qs.filter(store_id=scope.store_id)
     return qs
 
 

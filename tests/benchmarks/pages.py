@@ -8,7 +8,7 @@ Creates (or with --reuse keeps, when it already has data) a separate database (d
 never the `tconnect` database), migrates it, seeds it with `seed_demo --vehicles N --stores M`
 (M = N / 3000 by default: a few thousand cars per store), adds some day-to-day activity to the
 demo company (today's notices with replies, open inquiries, today's appointments, a recall
-campaign over a model's cars, open follow-ups), then — with DEBUG off (production settings,
+campaigns over ten models' cars, open follow-ups), then — with DEBUG off (production settings,
 HTTPS requests) — requests each portal page through the Django test Client in-process, as the
 company admin and as the store staff member, each with a session that passed the second factor
 (tests/auth.py: login_staff). Prints per page: p50, p95, statements per request, the ratio of
@@ -81,6 +81,7 @@ def _seed(vehicles: int, stores: int) -> None:
 
 
 ACTIVITY_MARK = "ベンチ用リコール"
+RECALL_CAMPAIGNS = 10
 
 
 def _activity(staff) -> None:
@@ -110,20 +111,22 @@ def _activity(staff) -> None:
             builders.appointment(car, starts_at=starts, state="confirmed" if i % 2 else "requested")
         for car in cars[300:340]:
             builders.followup(car)
-        # A recall over one model of the company: tens of thousands of targets, set-based.
-        model = (Vehicle.objects.filter(company_id=company_id).values_list("model_code", flat=True)
-                 .order_by("model_code").first())
-        campaign = builders.campaign(title=ACTIVITY_MARK)
-        targets = Vehicle.objects.filter(company_id=company_id, model_code=model).values_list("id", "chassis_number")
-        RecallTarget.objects.bulk_create(
-            (RecallTarget(campaign=campaign, vehicle_id=pk, chassis_number=chassis, became_target_on=today)
-             for pk, chassis in targets.iterator(chunk_size=5000)), batch_size=5000)
+        # Ten recalls, each over one model of the company: about ten thousand targets each.
+        models = list(Vehicle.objects.filter(company_id=company_id).values_list("model_code", flat=True)
+                      .order_by("model_code").distinct()[:RECALL_CAMPAIGNS])
+        for n, model in enumerate(models):
+            campaign = builders.campaign(title=ACTIVITY_MARK if n == 0 else f"{ACTIVITY_MARK} {n + 1}",
+                                         published_on=today - dt.timedelta(days=30 * n))
+            targets = Vehicle.objects.filter(company_id=company_id, model_code=model).values_list("id", "chassis_number")
+            RecallTarget.objects.bulk_create(
+                (RecallTarget(campaign=campaign, vehicle_id=pk, chassis_number=chassis, became_target_on=today)
+                 for pk, chassis in targets.iterator(chunk_size=5000)), batch_size=5000)
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"activity added in {time.perf_counter() - started:.1f} s "
-          f"({RecallTarget.objects.filter(campaign=campaign).count():,} recall targets)", flush=True)
+    print(f"activity added in {time.perf_counter() - started:.1f} s ({len(models)} recall campaigns, "
+          f"{RecallTarget.objects.count():,} recall targets)", flush=True)
 
 
 # -- measuring -------------------------------------------------------------------------------

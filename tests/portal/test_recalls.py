@@ -28,23 +28,38 @@ def recall(cast):
     return c, targets
 
 
-def test_campaign_list_shows_completion_per_store_in_scope(cast, as_alice, as_bob, recall):
+def test_campaign_list_shows_completion_in_scope_and_the_campaign_page_per_store(cast, as_alice, as_bob, recall):
+    c, _targets = recall
     overview = as_alice.get("/recalls/").context["overviews"][0]
     assert (overview.total.targets, overview.total.done) == (3, 1)  # company B's car not counted
-    assert {s.store_name: (s.targets, s.done) for s in overview.stores} == {"品川店": (2, 1), "大井店": (1, 0)}
-    bob_view = as_bob.get("/recalls/").context["overviews"][0]
-    assert [(s.store_name, s.targets) for s in bob_view.stores] == [("品川店", 2)]
+    assert (as_bob.get("/recalls/").context["overviews"][0].total.targets) == 2  # his store's cars
+    per_store = as_alice.get(f"/recalls/{c.pk}/").context["completion"]
+    assert {s.store_name: (s.targets, s.done) for s in per_store} == {"品川店": (2, 1), "大井店": (1, 0)}
+    assert [(s.store_name, s.targets) for s in as_bob.get(f"/recalls/{c.pk}/").context["completion"]] == [("品川店", 2)]
 
 
-def test_campaign_list_is_two_queries_however_many_campaigns(cast, as_alice, recall, django_assert_num_queries):
+def test_campaign_list_query_count_is_fixed_however_many_campaigns(cast, as_alice, recall, django_assert_num_queries):
     as_alice.get("/recalls/")
-    with django_assert_num_queries(4):  # session, user, completion aggregate, campaigns
+    with django_assert_num_queries(5):  # session, user, campaign count, the page's campaigns, their completion
         as_alice.get("/recalls/")
     for _ in range(4):
         recall_target(plated_vehicle(store=cast.store2), campaign_=campaign())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = as_alice.get("/recalls/")
     assert len(response.context["overviews"]) == 5
+
+
+def test_campaign_list_pages_newest_first(cast, as_alice, monkeypatch):
+    import vehicles.recall_portal
+
+    monkeypatch.setattr(vehicles.recall_portal, "CAMPAIGNS_PER_PAGE", 2)
+    for day in (1, 3, 2):
+        recall_target(plated_vehicle(store=cast.store1), campaign_=campaign(published_on=dt.date(2026, 5, day)))
+    first = as_alice.get("/recalls/")
+    assert [o.published_on.day for o in first.context["overviews"]] == [3, 2]
+    assert 'href="?page=2"' in first.content.decode()
+    assert [o.published_on.day for o in as_alice.get("/recalls/?page=2").context["overviews"]] == [1]
+    assert [o.published_on.day for o in as_alice.get("/recalls/?page=x").context["overviews"]] == [3, 2]  # not a 500
 
 
 def test_campaign_targets_filter_by_status_and_store(cast, as_alice, recall):

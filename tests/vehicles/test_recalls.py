@@ -268,3 +268,46 @@ def test_targets_are_scoped_to_the_staff_tenant():
     agent = CallCenterAgentFactory()
     agent.desk.companies.add(target.vehicle.company)
     assert not recall_targets_for_staff(agent).exists()
+
+
+def _scope(target: RecallTarget) -> tuple:
+    return tuple(RecallTarget.objects.filter(pk=target.pk).values_list("company_id", "store_id").get())
+
+
+def test_a_target_carries_its_cars_company_and_store_whichever_way_the_car_moves():
+    """RecallTarget.company/store are kept by database triggers (migration 0010): through the
+    service, a plain save, a bulk update, and unlinking."""
+    from vehicles.models import Vehicle
+    from vehicles.services.registration import vehicle_register_store, vehicle_unregister_store
+
+    store = StoreFactory()
+    target = _target(store)
+    car = target.vehicle
+    assert _scope(target) == (store.company_id, store.pk)  # set on insert (the importer's INSERT … SELECT)
+
+    second = StoreFactory(company=store.company)
+    vehicle_register_store(vehicle=car, store=second, actor=None)
+    assert _scope(target) == (store.company_id, second.pk)
+    vehicle_unregister_store(vehicle=car, actor=None)
+    assert _scope(target) == (store.company_id, None)
+    Vehicle.objects.filter(pk=car.pk).update(store=store)  # a bulk update, no model code
+    assert _scope(target) == (store.company_id, store.pk)
+
+    # The app can't write the copy: a save with stale values is corrected.
+    stale = RecallTarget.objects.get(pk=target.pk)
+    stale.store_id = second.pk
+    stale.save()
+    assert _scope(target) == (store.company_id, store.pk)
+
+    car.delete()  # the target stays, unlinked (SET_NULL), and leaves every scope
+    assert _scope(target) == (None, None)
+
+
+def test_a_target_linked_after_an_import_takes_the_cars_scope():
+    campaign = recall_campaign_import(data=campaign_data(targets=["ZVW30-1000555"]), today=TODAY).campaign
+    target = campaign.targets.get()
+    assert _scope(target) == (None, None)
+    store = StoreFactory()
+    VehicleFactory(company=store.company, store=store, chassis_number="ZVW30-1000555")
+    assert recall_targets_link_vehicles(today=TODAY) == 1
+    assert _scope(target) == (store.company_id, store.pk)

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dealers.models import Store
+from dealers.models import DealerCompany, Store
 from vehicles.models.vehicle import Vehicle
 
 
@@ -86,6 +86,14 @@ class RecallTarget(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("marked by")
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The linked car's company and store, written by PostgreSQL triggers (migration 0010) on
+    # every insert or update of a target and whenever a car changes company or store, however
+    # it changes (service, admin, bulk update): the recall pages scope and count targets from
+    # this table's index alone instead of joining a million cars. Never written by the app.
+    company = models.ForeignKey(DealerCompany, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True,
+                                editable=False, related_name="+", verbose_name=_("company"))
+    store = models.ForeignKey(Store, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, null=True,
+                              editable=False, related_name="+", verbose_name=_("remote-maintenance store"))
 
     class Meta:
         verbose_name = _("recall target")
@@ -103,6 +111,8 @@ class RecallTarget(models.Model):
             models.Index(fields=["status", "vehicle"], name="recall_target_status_veh_idx"),
             # Completion per campaign and store.
             models.Index(fields=["campaign", "status"], name="recall_target_camp_status_idx"),
+            # The recall pages: a company's (or store's) campaigns and their completion, index-only.
+            models.Index(fields=["company", "campaign", "store", "status"], name="recall_target_scope_idx"),
             # Linking after a vehicle import only looks at unlinked rows.
             models.Index(fields=["chassis_number"], name="recall_target_unlinked_idx", condition=Q(vehicle__isnull=True)),
         ]

@@ -66,7 +66,8 @@ def _next_url(request, default: str) -> str:
 @login_required
 def campaign_list(request):
     dealer_scope(request.user)  # 404 for anyone but dealer staff (call-center agents too)
-    return render(request, "vehicles/recalls/campaigns.html", {"overviews": campaign_overviews(request.user)})
+    page = campaign_overviews(request.user, request.GET.get("page"))
+    return render(request, "vehicles/recalls/campaigns.html", {"page": page, "overviews": page.object_list})
 
 
 @login_required
@@ -84,9 +85,7 @@ def campaign_detail(request, campaign_id: int):
     targets = targets.select_related("vehicle", "vehicle__customer", "vehicle__store", "done_store")
     page = keyset_page(targets, order=("id",), size=PAGE_SIZE, after=request.GET.get("after"), before=request.GET.get("before"))
     # Dealer staff belong to one company (call-center agents never reach this page).
-    completion = recall_completion(campaign, company=min(scope.company_ids))
-    if scope.store_id is not None:
-        completion = [row for row in completion if row.store_id == scope.store_id]
+    completion = recall_completion(campaign, company=min(scope.company_ids), store_id=scope.store_id)
     context = {
         "campaign": campaign, "completion": completion, "form": form, "page": page,
         "query": query_without(request, "after", "before"),
