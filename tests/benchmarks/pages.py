@@ -7,7 +7,7 @@ Creates (or with --reuse keeps, when it already has data) a separate database (d
 `benchpages`) on the private PostgreSQL server (socket dir: line 5 of var/postgres/postmaster.pid;
 never the `tconnect` database), migrates it, seeds it with `seed_demo --vehicles N --stores M`
 (M = N / 3000 by default: a few thousand cars per store), adds some day-to-day activity to the
-demo company (today's notices with replies, open inquiries, today's appointments, a recall
+demo company (today's notices with replies, open inquiries, today's appointments, ten recall
 campaigns over ten models' cars, open follow-ups), then — with DEBUG off (production settings,
 HTTPS requests) — requests each portal page through the Django test Client in-process, as the
 company admin and as the store staff member, each with a session that passed the second factor
