@@ -11,8 +11,11 @@ more, a prefix btree for shorter input; btree on the plate serial).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -25,6 +28,7 @@ from vehicles.parsing.plate import plate_search_key
 _NUMBERISH_RE = re.compile(r"^[\d\s\-()+.・･]+$")
 _CHASSIS_RE = re.compile(r"^[A-Z0-9\-]{3,20}$")
 _HAS_LETTER_RE = re.compile(r"[^\W\d_]")
+_KANA_RE = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")  # hiragana, katakana, the long-vowel mark
 MIN_PHONE_DIGITS = 4
 
 
@@ -47,12 +51,17 @@ def _contains_or_prefix(expression: str, value: str) -> dict:
     return {f"{expression}__contains" if len(value) >= MIN_TRIGRAM_CHARS else f"{expression}__startswith": value}
 
 
-def _owners(q: Q) -> Q:
-    return Q(customer__in=Customer.objects.alias(n=without_spaces("name"), k=without_spaces("name_kana"),
-                                                 d=digits_only("phone")).filter(q).values("id"))
+def _owners(q: Q, company_ids: Collection[int] | None) -> Q:
+    """Cars of the owners matching `q`, among the companies' customers when given (a customer
+    belongs to the company of their cars): a common surname then costs the company's 山田s, not
+    the whole country's."""
+    owners = Customer.objects.alias(n=without_spaces("name"), k=without_spaces("name_kana"), d=digits_only("phone"))
+    if company_ids is not None:
+        owners = owners.filter(company_id__in=company_ids)
+    return Q(customer__in=owners.filter(q).values("id"))
 
 
-def _number_branches(text: str) -> list[Q]:
+def _number_branches(text: str, company_ids: Collection[int] | None) -> list[Q]:
     digits = re.sub(r"\D", "", text)
     branches: list[Q] = []
     if not digits:
@@ -60,13 +69,13 @@ def _number_branches(text: str) -> list[Q]:
     if len(digits) <= 4:  # the number on the plate: ・・12, 12-34
         branches.append(Q(plate_serial=int(digits)))
     if len(digits) >= MIN_PHONE_DIGITS:
-        branches.append(_owners(Q(d__contains=digits)))
+        branches.append(_owners(Q(d__contains=digits), company_ids))
     if len(digits) >= 5:  # the serial part of a chassis number
         branches.append(Q(chassis_number__contains=digits))
     return branches
 
 
-def _text_branches(text: str) -> list[Q]:
+def _text_branches(text: str, company_ids: Collection[int] | None) -> list[Q]:
     branches: list[Q] = []
     compact = remove_spaces(unify_hyphens(text)).upper()
     if _CHASSIS_RE.match(compact):
@@ -76,39 +85,51 @@ def _text_branches(text: str) -> list[Q]:
         branches.append(Q(**_contains_or_prefix("plate_search", plate_key)))
     if _HAS_LETTER_RE.search(text):
         name = remove_spaces(text)
-        kana = {_katakana(name), _hiragana(name)}
         owners = Q(**_contains_or_prefix("n", name))
-        for spelling in kana:
-            owners |= Q(**_contains_or_prefix("k", spelling))
-        branches.append(_owners(owners))
+        if _KANA_RE.search(name):  # kana input also reads the kana column, in either script
+            for spelling in dict.fromkeys([_katakana(name), _hiragana(name)]):  # a fixed order: stable SQL
+                owners |= Q(**_contains_or_prefix("k", spelling))
+        branches.append(_owners(owners, company_ids))
     return branches
 
 
-def search_branches(raw: object) -> list[Q] | None:
+def search_branches(raw: object, company_ids: Collection[int] | None = None) -> list[Q] | None:
     """Every reading of the input, each one indexable on its own; None for blank input (no
-    filtering), [] for input that can match nothing."""
+    filtering), [] for input that can match nothing. `company_ids`: the scope's companies."""
     text = nfkc(raw)
     if not text:
         return None
     if _NUMBERISH_RE.match(text):
-        return _number_branches(text)
-    return _text_branches(text)
+        return _number_branches(text, company_ids)
+    return _text_branches(text, company_ids)
 
 
-def search_filter(qs: QuerySet[Vehicle], raw: object) -> QuerySet[Vehicle]:
-    """`qs` narrowed to the cars matching the search box.
+# Up to this many matches the search is answered from a list of ids; beyond it the matches are
+# dense enough for walking the scope in page order to find a page at once.
+SEARCH_ID_CAP = 1000
 
-    The branches are a UNION of id lists, not an OR: PostgreSQL cannot use an index for
-    "plate LIKE … OR owner IN (…)", and answers it by walking every car of the scope (a
-    quarter of a second over a million cars). Each branch of the union carries the scope and
-    uses its own index, so the page costs what the matches cost."""
-    branches = search_branches(raw)
+
+def search_filter(qs: QuerySet[Vehicle], raw: object, company_ids: Collection[int] | None = None) -> QuerySet[Vehicle]:
+    """`qs` narrowed to the cars matching the search box (`company_ids`: the scope's companies).
+
+    PostgreSQL cannot use an index for "plate LIKE … OR owner IN (…)": it answers it by walking
+    every car of the scope (a quarter of a second over a million cars). So the readings run
+    first, on their own, as a UNION in which each uses its own index, and the page is taken from
+    the ids found. (Left inside the page query, the planner may push the page order into every
+    branch and walk the scope again: one more query buys a plan that cannot go wrong.) Input that
+    matches more than SEARCH_ID_CAP cars (a place name) is dense: then the OR, walked in page
+    order, finds a page within a few thousand cars."""
+    branches = search_branches(raw, company_ids)
     if branches is None:
         return qs
     if not branches:
         return qs.none()
-    ids = [qs.filter(branch).values("pk") for branch in branches]
-    return qs.filter(pk__in=ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0])
+    parts = [qs.filter(branch).order_by().values_list("pk", flat=True) for branch in branches]
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    ids = set(union[: SEARCH_ID_CAP + 1])
+    if len(ids) <= SEARCH_ID_CAP:
+        return qs.filter(pk__in=ids)
+    return qs.filter(reduce(operator.or_, branches))
 
 
 @dataclass(frozen=True)
@@ -127,9 +148,12 @@ def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def vehicles_filter(qs: QuerySet[Vehicle], filters: VehicleFilters) -> QuerySet[Vehicle]:
-    """Narrow a scoped queryset (vehicles.selectors.vehicles_for_staff) by the filters."""
-    qs = search_filter(qs, filters.q)
+def vehicles_filter(
+    qs: QuerySet[Vehicle], filters: VehicleFilters, company_ids: Collection[int] | None = None
+) -> QuerySet[Vehicle]:
+    """Narrow a scoped queryset (vehicles.selectors.vehicles_for_staff) by the filters;
+    `company_ids`, the scope's companies, narrows the owner search."""
+    qs = search_filter(qs, filters.q, company_ids)
     if filters.due_month is not None:
         qs = qs.filter(shaken_expiry__gte=filters.due_month, shaken_expiry__lt=_next_month(filters.due_month))
     if filters.model_code:

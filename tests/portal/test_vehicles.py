@@ -139,6 +139,23 @@ def test_keyset_pages_forward_and_back(cast, as_alice):
     assert as_alice.get("/vehicles/", {"after": "garbage|x"}).status_code == 200
 
 
+@pytest.mark.parametrize("cap", [1000, 10])
+def test_search_pages_the_same_whether_matches_are_few_or_dense(cast, as_alice, monkeypatch, cap):
+    """Up to SEARCH_ID_CAP matches the page is taken from their ids; beyond it (dense input)
+    the scope is walked in page order. Both give the same pages."""
+    import vehicles.search
+
+    monkeypatch.setattr(vehicles.search, "SEARCH_ID_CAP", cap)
+    owner = CustomerFactory(company=cast.company, name="品川 一郎")  # matched by name and by plate
+    cars = [plated_vehicle(store=cast.store1, plate=("品川", "330", "さ", n + 1), customer=owner if n % 2 else None)
+            for n in range(55)]
+    plated_vehicle(store=cast.store1, plate=("練馬", "330", "さ", 99))
+    plated_vehicle(store=cast.other_store, plate=("品川", "330", "さ", 98))  # another company's
+    first = as_alice.get("/vehicles/", {"q": "品川"})
+    second = as_alice.get("/vehicles/", {"q": "品川", "after": first.context["page"].next_cursor})
+    assert [v.pk for v in first.context["page"].items] + [v.pk for v in second.context["page"].items] == [c.pk for c in cars]
+
+
 def test_due_month_list_is_in_expiry_order_across_pages(cast, as_alice):
     days = [dt.date(2027, 6, 30 - n % 30) for n in range(60)]
     for day in days:
@@ -153,13 +170,13 @@ def test_list_query_count_does_not_grow_with_the_page(cast, as_alice, django_ass
     for n in range(3):
         plated_vehicle(store=cast.store1, plate=("品川", "330", "さ", n + 1))
     as_alice.get("/vehicles/")  # warm the session
-    with django_assert_num_queries(4):  # session, user, vehicles page, store choices
+    with django_assert_num_queries(5):  # session, user, the search's ids, vehicles page, store choices
         small = as_alice.get("/vehicles/", {"q": "品川"})
     for n in range(40):
         VehicleWarning.objects.create(
             vehicle=plated_vehicle(store=cast.store2, plate=("品川", "331", "さ", n + 1)), code="P0300", kind="dtc",
             severity="info", opened_at=timezone.now())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         big = as_alice.get("/vehicles/", {"q": "品川"})
     assert len(big.context["page"].items) == 43 > len(small.context["page"].items)
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models import DealerCompany
@@ -35,9 +36,12 @@ class Customer(models.Model):
             GinIndex(OpClass(without_spaces("name"), name="gin_trgm_ops"), name="customer_name_trgm_idx"),
             GinIndex(OpClass(without_spaces("name_kana"), name="gin_trgm_ops"), name="customer_kana_trgm_idx"),
             GinIndex(OpClass(digits_only("phone"), name="gin_trgm_ops"), name="customer_phone_trgm_idx"),
-            # One or two characters (a surname) hold no trigram: matched at the start instead.
-            models.Index(OpClass(without_spaces("name"), name="text_pattern_ops"), name="customer_name_prefix_idx"),
-            models.Index(OpClass(without_spaces("name_kana"), name="text_pattern_ops"), name="customer_kana_prefix_idx"),
+            # One or two characters (a surname) hold no trigram: matched at the start instead,
+            # within the company, from the index alone (佐藤: 19,000 of a company's customers).
+            models.Index(F("company"), OpClass(without_spaces("name"), name="text_pattern_ops"),
+                         include=["id"], name="customer_name_prefix_idx"),
+            models.Index(F("company"), OpClass(without_spaces("name_kana"), name="text_pattern_ops"),
+                         include=["id"], name="customer_kana_prefix_idx"),
         ]
 
     def __str__(self) -> str:

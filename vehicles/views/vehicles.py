@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dealers.access import stores_for
+from dealers.access import staff_scope, stores_for
 from dealers.audit import audit_record
 from dealers.keyset import keyset_page
 from dealers.portal import is_htmx, query_without
@@ -29,7 +29,8 @@ def vehicle_list(request):
     scoped = vehicles_for_staff(request.user)  # 404 for call-center agents
     form = VehicleFilterForm(request.GET or None, stores=stores_for(request.user).order_by("code"))
     filters = form.filters() if form.is_bound else VehicleFilters()
-    qs = with_open_warning_flag(vehicles_filter(scoped, filters)).select_related("store", "customer", "contract")
+    company_ids = staff_scope(request.user).company_ids
+    qs = with_open_warning_flag(vehicles_filter(scoped, filters, company_ids)).select_related("store", "customer", "contract")
     # A due-month list is a call list: in expiry order. Otherwise registration order.
     order = ("shaken_expiry", "id") if filters.due_month else ("id",)
     page = keyset_page(qs, order=order, size=PAGE_SIZE, after=request.GET.get("after"), before=request.GET.get("before"))
