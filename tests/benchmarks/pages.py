@@ -124,7 +124,9 @@ def _activity(staff) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does within minutes of a bulk load in production: statistics, and the
+        # visibility map that lets counts and scope checks be answered from indexes alone.
+        cursor.execute("VACUUM ANALYZE")
     print(f"activity added in {time.perf_counter() - started:.1f} s ({len(models)} recall campaigns, "
           f"{RecallTarget.objects.count():,} recall targets)", flush=True)
 
