@@ -126,6 +126,9 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 
 def run() -> int:
+    # Ctrl-C stops everything even when a wrapper started us with SIGINT ignored (as a
+    # non-interactive shell does for background jobs); SIGTERM does the same below.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     handles = prepare_environment()
     helpers = [h for h in handles if isinstance(h, subprocess.Popen)]
     procs: list[subprocess.Popen] = []
