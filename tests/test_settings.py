@@ -66,3 +66,13 @@ def test_times_are_stored_in_utc_and_shown_in_tokyo(settings):
     assert settings.USE_TZ is True
     assert settings.TIME_ZONE == "Asia/Tokyo"
     assert settings.LANGUAGE_CODE == "ja"
+
+
+def test_the_wsgi_app_takes_its_startup_objects_out_of_the_collectors_reach():
+    """tconnect/wsgi.py freezes what it loaded: full collections then skip it (shorter pauses)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "EMAIL_"))}
+    code = "import gc, tconnect.wsgi; print(gc.get_freeze_count())"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **PRODUCTION},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 10_000  # Django and the apps, not a handful of objects
