@@ -31,10 +31,12 @@ def staff_scope(user: User) -> StaffScope:
     if not user.is_authenticated or not user.is_active:
         raise Http404
     if user.role == Role.COMPANY_ADMIN:
+        assert user.company_id is not None  # check constraint user_role_has_its_tenant
         return StaffScope(frozenset({user.company_id}), None, False)
     if user.role == Role.STORE_STAFF:
+        assert user.company_id is not None  # check constraint user_role_has_its_tenant
         return StaffScope(frozenset({user.company_id}), user.store_id, False)
-    if user.role == Role.CALL_CENTER and user.desk_id:
+    if user.role == Role.CALL_CENTER and user.desk is not None:
         ids = frozenset(user.desk.companies.values_list("id", flat=True))
         return StaffScope(ids, None, True)
     raise Http404

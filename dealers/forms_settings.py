@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,11 +18,11 @@ _TIME = {"type": "time", "step": 900}
 class WeeklyHoursForm(forms.Form):
     """Seven rows: open that weekday?, opens at, closes at."""
 
-    def __init__(self, *args, current: dict[int, tuple[dt.time, dt.time]], **kwargs):
+    def __init__(self, data: Mapping[str, Any] | None = None, *, current: dict[int, tuple[dt.time, dt.time]], **kwargs):
         initial = {}
         for weekday, (opens, closes) in current.items():
             initial.update({f"open_{weekday}": True, f"opens_{weekday}": opens, f"closes_{weekday}": closes})
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         for weekday in Weekday:
             label = weekday.label
             self.fields[f"open_{weekday.value}"] = forms.BooleanField(label=_("Open on %(day)s") % {"day": label}, required=False)
@@ -31,6 +33,7 @@ class WeeklyHoursForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         for weekday in Weekday:
             if not data.get(f"open_{weekday.value}"):
                 continue

@@ -36,7 +36,8 @@ def store_hours_set(*, store: Store, hours: Mapping[int, Hours | None], actor: U
         if value is not None and value[0] >= value[1]:
             errors[weekday] = _("Closing time must be after opening time.")
     if errors:
-        raise ValidationError(errors)
+        # Keyed by weekday number: Django takes any key, the stubs only field names (str).
+        raise ValidationError(errors)  # type: ignore[arg-type]
     Store.objects.select_for_update().filter(pk=store.pk).first()
     closed = [weekday for weekday, value in hours.items() if value is None]
     StoreHours.objects.filter(store=store, weekday__in=closed).delete()

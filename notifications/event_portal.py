@@ -54,4 +54,5 @@ def event_results(event_ids: Iterable[int]) -> dict[int, EventResult]:
     return {
         row["source_id"]: EventResult(row["n"], row["n_delivered"], row["n_read"], row["n_emailed"], row["n_opted_out"])
         for row in rows
+        if row["source_id"] is not None  # always: filtered on source_id__in
     }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,9 @@ from dealers.models import User
 from notifications.models import Delivery, DeliveryStatus, Notice, NoticeKind, NoticeStatus, Reply
 from vehicles.models import Appointment, AppointmentState
 
-STEPS = ("sent", "delivered", "read", "replied", "booked", "visited")
+# Literal so that row[step] type-checks on the .values() rows below.
+Step = Literal["sent", "delivered", "read", "replied", "booked", "visited"]
+STEPS: tuple[Step, ...] = ("sent", "delivered", "read", "replied", "booked", "visited")
 STEP_LABELS = {
     "sent": _("Sent"),
     "delivered": _("Delivered"),

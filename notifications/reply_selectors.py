@@ -10,7 +10,7 @@ from dealers.models import Store, User
 from notifications.models import Inquiry, InquiryStatus, Notice, Reply
 
 
-def notice_get_for_owner(user: User, notice_id: object) -> Notice:
+def notice_get_for_owner(user: User, notice_id: int | str) -> Notice:
     """A notice addressed to this app user about a car they still own; 404 otherwise
     (another owner's notice is indistinguishable from a missing one)."""
     if not user.is_authenticated or getattr(user, "pk", None) is None:
@@ -23,7 +23,7 @@ def notice_get_for_owner(user: User, notice_id: object) -> Notice:
         raise Http404 from None
 
 
-def notice_get_for_vehicle(vehicle_id: int, notice_id: object) -> Notice:
+def notice_get_for_vehicle(vehicle_id: int, notice_id: int | str) -> Notice:
     """A notice about the calling car (navigation unit); 404 otherwise."""
     try:
         return Notice.objects.select_related("vehicle").get(pk=notice_id, vehicle_id=vehicle_id)
@@ -47,7 +47,7 @@ def inquiries_open_for_staff(user: User) -> QuerySet[Inquiry]:
     return inquiries_for_staff(user).filter(status=InquiryStatus.OPEN).order_by("due_at", "id")
 
 
-def inquiry_get_for_staff(user: User, pk: object) -> Inquiry:
+def inquiry_get_for_staff(user: User, pk: int | str) -> Inquiry:
     try:
         return inquiries_for_staff(user).select_related("notice").get(pk=pk)
     except (Inquiry.DoesNotExist, ValueError, TypeError):

@@ -157,7 +157,8 @@ def _recall_entries(vehicle: Vehicle, limit: int) -> list[TimelineEntry]:
             at=t.updated_at,
             kind="recall",
             title=_("Recall %(number)s: %(status)s") % {"number": t.campaign.notification_number, "status": t.get_status_display()},
-            detail=(f"{t.done_on.isoformat()} {t.done_store.name}" if t.done_store else t.note),
+            # Date and store are set together (services; check constraint for "done").
+            detail=(f"{t.done_on.isoformat()} {t.done_store.name}" if t.done_store and t.done_on else t.note),
             state=t.status,
             state_label=t.get_status_display(),
         )

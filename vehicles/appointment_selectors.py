@@ -118,7 +118,7 @@ def appointments_for_staff(user: User) -> QuerySet[Appointment]:
     return Appointment.objects.filter(store__in=Store.objects.filter(scope.store_q()))
 
 
-def appointment_get_for_staff(user: User, pk: object) -> Appointment:
+def appointment_get_for_staff(user: User, pk: int | str) -> Appointment:
     try:
         return appointments_for_staff(user).select_related("store", "vehicle", "customer").get(pk=pk)
     except (Appointment.DoesNotExist, ValueError, TypeError):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -53,7 +55,10 @@ def recall_completion(
         targets = targets.filter(company=company)
     if store_id is not None:
         targets = targets.filter(store_id=store_id)
-    rows = targets.values("store_id", "store__name").annotate(**completion_counts()).order_by("store__name", "store_id")
+    # Any rows: the plugin loses the keys of annotate(**completion_counts()).
+    rows: Iterable[Mapping[str, Any]] = (
+        targets.values("store_id", "store__name").annotate(**completion_counts()).order_by("store__name", "store_id")
+    )
     return [
         StoreCompletion(
             store_id=row["store_id"],

@@ -52,6 +52,7 @@ def _mine(user: User, qs: QuerySet[FollowUp]) -> QuerySet[FollowUp]:
     if user.role == Role.CALL_CENTER:
         return qs.filter(assignee=Assignee.DESK, desk_id=user.desk_id)
     if user.role == Role.STORE_STAFF:
+        assert user.store_id is not None  # check constraint user_role_has_its_tenant
         return qs.filter(assignee=Assignee.STORE, store_id=user.store_id)
     return qs
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.utils import timezone
 
@@ -127,18 +128,19 @@ def oil_health(level: str, percent: int | None) -> OilHealth:
     return OilHealth("unknown", percent)
 
 
-_SMART_KEY = {SmartKeyBattery.OK: "good", SmartKeyBattery.LOW: "replace"}
+_SMART_KEY: dict[str, str] = {SmartKeyBattery.OK: "good", SmartKeyBattery.LOW: "replace"}
 
 
 def health_report(vehicle: Vehicle, *, now: dt.datetime | None = None, language: str | None = None) -> HealthReport:
     """The report (module docstring) as of `now`, texts in `language` (default: the active one)."""
     now = now or timezone.now()
     state = VehicleState.objects.filter(vehicle=vehicle).first()
-    points = list(
+    # The filter drops readings without a voltage, which the row type cannot tell.
+    points = cast(list[tuple[dt.datetime, Decimal]], list(
         telemetry_readings(vehicle=vehicle, since=now - TREND_WINDOW, until=now + dt.timedelta(minutes=5))
         .filter(battery_voltage__isnull=False)
         .values_list("recorded_at", "battery_voltage")[:TREND_MAX_READINGS]
-    ) if state else []
+    )) if state else []
     warnings = list(VehicleWarning.objects.filter(vehicle=vehicle, closed_at__isnull=True).order_by("opened_at", "code"))
     meanings = diagnostic_codes_describe([w.code for w in warnings], language=language) if warnings else {}
     return HealthReport(

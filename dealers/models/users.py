@@ -1,4 +1,5 @@
 import secrets
+from typing import ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
@@ -20,7 +21,7 @@ class Role(models.TextChoices):
 STAFF_ROLES = {Role.COMPANY_ADMIN, Role.STORE_STAFF, Role.CALL_CENTER}
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **fields):
@@ -43,9 +44,9 @@ class User(AbstractUser):
     store staff their store, a call-center agent the companies its desk serves (warnings only).
     """
 
-    username = None
-    first_name = None
-    last_name = None
+    # Removing inherited fields by setting them to None is Django's documented way; the
+    # stubs only know them as CharFields.
+    username = first_name = last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
     name = models.CharField(_("name"), max_length=120, blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OWNER)
@@ -59,8 +60,9 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=5, choices=[("ja", "日本語"), ("en", "English")], default="ja")
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
-    objects = UserManager()
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    # A BaseUserManager (no username): the stubs expect AbstractUser's username-based UserManager.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")

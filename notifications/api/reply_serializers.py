@@ -47,7 +47,8 @@ class PreferredTimeInSerializer(_Strict):
 
 class ReplyInSerializer(_Strict):
     intent = serializers.ChoiceField(choices=ReplyIntent.choices)
-    preferred = PreferredTimeInSerializer(many=True, required=False, max_length=3)
+    # many=True hands max_length to the ListSerializer it builds; the stubs miss that.
+    preferred = PreferredTimeInSerializer(many=True, required=False, max_length=3)  # type: ignore[call-arg]
     text = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
 
     def validate(self, attrs):

@@ -88,7 +88,7 @@ def _facts(warning: VehicleWarning, followup: FollowUp | None, language: str) ->
         "opened_at": warning.opened_at.astimezone(BUSINESS_TZ).isoformat(),
         **contact_facts(followup),
     }
-    if vehicle.store_id:
+    if vehicle.store is not None:
         facts.update(store_facts(vehicle.store))
     return facts
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -41,8 +42,8 @@ class EventForm(forms.Form):
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stores"].queryset = stores
-        self.fields["audience_stores"].queryset = stores
+        cast(forms.ModelMultipleChoiceField, self.fields["stores"]).queryset = stores
+        cast(forms.ModelMultipleChoiceField, self.fields["audience_stores"]).queryset = stores
 
     def clean_audience_model_codes(self) -> list[str]:
         return _split(self.cleaned_data.get("audience_model_codes", ""))
@@ -61,6 +62,7 @@ class ScheduleForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         if data.get("send_now"):
             data["when"] = timezone.now()
             return data

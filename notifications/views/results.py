@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -31,11 +32,12 @@ class FunnelForm(forms.Form):
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = stores
-        self.fields["kind"].choices = [("", _("All kinds")), *((k.value, k.label) for k in FUNNEL_KINDS)]
+        cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [("", _("All kinds")), *((k.value, k.label) for k in FUNNEL_KINDS)]
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # Form.clean() returns cleaned_data
         today = timezone.localdate()
         data["date_to"] = data.get("date_to") or today
         data["date_from"] = data.get("date_from") or data["date_to"] - dt.timedelta(days=DEFAULT_DAYS)

@@ -1,8 +1,11 @@
+from typing import cast
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dealers.models import User
 from vehicles.api.permissions import IsDealerStaff, IsOwner, IsVehicle
 from vehicles.api.serializers import DcmIdentityOutSerializer, VehicleOutSerializer
 from vehicles.selectors import vehicle_get_for_staff, vehicles_for_owner, vehicles_for_staff
@@ -15,7 +18,7 @@ class StaffVehicleListApi(generics.ListAPIView):
     serializer_class = VehicleOutSerializer
 
     def get_queryset(self):
-        return vehicles_for_staff(self.request.user).select_related("store")
+        return vehicles_for_staff(cast(User, self.request.user)).select_related("store")  # IsDealerStaff: a logged-in User
 
 
 class StaffVehicleDetailApi(generics.RetrieveAPIView):
@@ -23,7 +26,7 @@ class StaffVehicleDetailApi(generics.RetrieveAPIView):
     serializer_class = VehicleOutSerializer
 
     def get_object(self):
-        return vehicle_get_for_staff(self.request.user, self.kwargs["pk"])
+        return vehicle_get_for_staff(cast(User, self.request.user), self.kwargs["pk"])  # IsDealerStaff: a logged-in User
 
 
 class OwnerVehicleListApi(generics.ListAPIView):
@@ -33,7 +36,7 @@ class OwnerVehicleListApi(generics.ListAPIView):
     serializer_class = VehicleOutSerializer
 
     def get_queryset(self):
-        return vehicles_for_owner(self.request.user).select_related("store")
+        return vehicles_for_owner(cast(User, self.request.user)).select_related("store")  # IsOwner: a logged-in User
 
 
 class DcmIdentityApi(APIView):

@@ -86,7 +86,7 @@ SELECT (SELECT bay FROM candidate), (SELECT bay FROM inserted)
 
 def _slot_hold(*, appointment_id: int, store: Store, slot: dt.datetime) -> int | None:
     """Hold a free bay of the slot for the appointment; the bay, or None when the slot is full."""
-    params = {"bays": store.service_bays, "store": store.pk, "slot": slot, "appointment": appointment_id}
+    params: dict[str, int | dt.datetime] = {"bays": store.service_bays, "store": store.pk, "slot": slot, "appointment": appointment_id}
     with connection.cursor() as cursor:
         # Each lost race means another transaction committed a bay, so this ends within bays + 1.
         for _attempt in range(store.service_bays + 1):

@@ -57,7 +57,7 @@ def followup_open_for_warning(*, warning: VehicleWarning, now: dt.datetime | Non
         return existing
     now = now or timezone.now()
     vehicle = warning.vehicle
-    store = vehicle.store if vehicle.store_id and vehicle.store.is_active else None
+    store = vehicle.store if vehicle.store is not None and vehicle.store.is_active else None
     routing = followup_route(store=store, desks=desks_serving(vehicle.company_id), severity=warning.severity, now=now)
     try:
         with transaction.atomic():

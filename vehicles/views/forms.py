@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -42,7 +43,7 @@ class VehicleFilterForm(forms.Form):
 
     def __init__(self, *args, stores: QuerySet[Store], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = stores
+        cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
 
     def clean_due(self) -> dt.date | None:
         raw = (self.cleaned_data.get("due") or "").strip()
@@ -79,4 +80,4 @@ class StoreChangeForm(forms.Form):
 
     def __init__(self, *args, stores: QuerySet[Store], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = stores
+        cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores

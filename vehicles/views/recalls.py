@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,7 +37,7 @@ class TargetFilterForm(forms.Form):
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = stores
+        cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
 
 
 class MarkDoneForm(forms.Form):
@@ -44,7 +46,7 @@ class MarkDoneForm(forms.Form):
 
     def __init__(self, *args, stores, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["store"].queryset = stores
+        cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
 
 
 class NotApplicableForm(forms.Form):
@@ -81,7 +83,7 @@ def campaign_detail(request, campaign_id: int):
         if form.cleaned_data["status"]:
             targets = targets.filter(status=form.cleaned_data["status"])
         if form.cleaned_data["store"]:
-            targets = targets.filter(vehicle__store=form.cleaned_data["store"])
+            targets = targets.filter(store=form.cleaned_data["store"])
     targets = targets.select_related("vehicle", "vehicle__customer", "vehicle__store", "done_store")
     page = keyset_page(targets, order=("id",), size=PAGE_SIZE, after=request.GET.get("after"), before=request.GET.get("before"))
     # Dealer staff belong to one company (call-center agents never reach this page).
@@ -97,8 +99,11 @@ def campaign_detail(request, campaign_id: int):
 @login_required
 def target_mark_done(request, recall_target_id: int):
     target = recall_target_get_for_staff(request.user, recall_target_id)
+    vehicle = target.vehicle
+    assert vehicle is not None  # staff scope only holds linked targets (company comes from the car)
     stores = stores_for(request.user).filter(is_active=True).order_by("code")
-    default_store = target.vehicle.store_id if stores.filter(pk=target.vehicle.store_id).exists() else None
+    has_store = vehicle.store_id is not None and stores.filter(pk=vehicle.store_id).exists()
+    default_store = vehicle.store_id if has_store else None
     form = MarkDoneForm(request.POST or None, stores=stores, initial={"done_on": timezone.localdate(), "store": default_store})
     if request.method == "POST" and form.is_valid():
         try:
@@ -107,7 +112,7 @@ def target_mark_done(request, recall_target_id: int):
             form.add_error(None, error)
         else:
             messages.success(request, _("Recall %(number)s marked done for %(plate)s.") % {
-                "number": target.campaign.notification_number, "plate": target.vehicle.plate_display or target.chassis_number})
+                "number": target.campaign.notification_number, "plate": vehicle.plate_display or target.chassis_number})
             return redirect(_next_url(request, reverse("recalls:campaign", args=[target.campaign_id])))
     status = 400 if form.errors else 200
     context = {"target": target, "form": form, "next": _next_url(request, reverse("recalls:campaign", args=[target.campaign_id]))}
@@ -124,6 +129,7 @@ def target_not_applicable(request, recall_target_id: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            assert target.vehicle is not None  # the service refuses targets without a car
             messages.success(request, _("Recall %(number)s marked not applicable for %(plate)s.") % {
                 "number": target.campaign.notification_number, "plate": target.vehicle.plate_display or target.chassis_number})
             return redirect(_next_url(request, reverse("recalls:campaign", args=[target.campaign_id])))
