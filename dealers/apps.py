@@ -7,4 +7,6 @@ class DealersConfig(AppConfig):
     verbose_name = _("Dealers")
 
     def ready(self) -> None:
-        from dealers import signals  # noqa: F401  (connects the allauth MFA receivers)
+        from dealers import admin_login, signals  # noqa: F401  (signals: connects the allauth MFA receivers)
+
+        admin_login.install()

@@ -1,4 +1,6 @@
-"""Dealer staff see customer data only in a session that passed the second factor (APPI).
+"""Dealer staff and platform admins see customer data only in a session that passed the second
+factor (APPI). Platform admins log in to Django admin through the same allauth login
+(dealers.admin_login), never through the admin's own password-only form.
 
 The session flag MFA_SESSION_KEY is a cache of that fact. Only two places set it:
 - this middleware, when the user has a TOTP authenticator AND allauth's authentication
@@ -41,7 +43,8 @@ def mark_second_factor_passed(request: HttpRequest) -> None:
 
 
 class StaffMFARequiredMiddleware:
-    """Dealer staff must have TOTP, and have used it in this session, before any other page."""
+    """Dealer staff and platform admins must have TOTP, and have used it in this session,
+    before any other page (Django admin included)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -51,7 +54,7 @@ class StaffMFARequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and getattr(user, "is_dealer_staff", False)
+            and getattr(user, "requires_second_factor", False)
             and not request.path.startswith(_EXEMPT_PREFIXES)
             and not request.session.get(MFA_SESSION_KEY)
         ):

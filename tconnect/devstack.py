@@ -158,7 +158,7 @@ def run() -> int:
             f"  Admin:       http://{host}:{port}/admin/\n"
             f"  API docs:    http://{host}:{port}/api/docs/\n"
             f"  Reply mail:  smtp://127.0.0.1:{smtp_port}\n"
-            "  Demo logins (password demo-pass-2026; staff log in with TOTP, the README says how):\n"
+            "  Demo logins (password demo-pass-2026; staff and admins log in with TOTP, the README says how):\n"
             "    admin@tconnect.example.jp      platform admin (Django admin)\n"
             "    manager@kanto.example.jp       dealer company admin\n"
             "    staff@kanto.example.jp         store staff\n"

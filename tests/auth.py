@@ -28,7 +28,8 @@ def totp_code(secret: str = TOTP_SECRET, offset: int = 0) -> str:
 
 
 def login_staff(client, user) -> None:
-    """Log a dealer staff member in with a TOTP authenticator and a passed second factor."""
+    """Log a dealer staff member (or platform admin) in with a TOTP authenticator and a passed
+    second factor."""
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         totp_activate(user)
     client.force_login(user)

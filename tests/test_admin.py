@@ -26,6 +26,7 @@ from dealers.models import (
     Store,
     User,
 )
+from tests.auth import login_staff, totp_activate, totp_code
 from tests.factories import (
     CallCenterDeskFactory,
     CompanyAdminFactory,
@@ -64,7 +65,7 @@ def platform_admin():
 
 @pytest.fixture
 def admin_client(client, platform_admin):
-    client.force_login(platform_admin)
+    login_staff(client, platform_admin)  # with TOTP, like every admin session
     return client
 
 
@@ -251,3 +252,24 @@ def test_company_admin_cannot_reach_admin(client):
     client.force_login(CompanyAdminFactory())
     response = client.get("/admin/")
     assert response.status_code == 302  # to a login or second-factor page, never the index
+
+
+def test_admin_login_is_the_account_login_with_its_second_factor(client, platform_admin):
+    response = client.get("/admin/login/?next=/admin/dealers/store/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Fdealers%2Fstore%2F"
+    assert client.get("/admin/login/?next=https://evil.example/")["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    # A password alone is not enough: the admin pages ask for TOTP first (set it up, then use it).
+    client.force_login(platform_admin)
+    assert client.get("/admin/")["Location"].startswith(reverse("mfa_activate_totp"))
+    totp_activate(platform_admin)
+    assert client.get("/admin/")["Location"].startswith(reverse("mfa_reauthenticate"))
+
+
+def test_admin_login_with_password_and_code_reaches_the_admin(client, platform_admin):
+    totp_activate(platform_admin)
+    response = client.post("/accounts/login/?next=/admin/", {"login": platform_admin.email, "password": "pw-for-tests-123"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa_authenticate"))
+    response = client.post(response["Location"], {"code": totp_code()})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

@@ -86,6 +86,12 @@ class User(AbstractUser):
     def is_dealer_staff(self) -> bool:
         return self.role in STAFF_ROLES
 
+    @property
+    def requires_second_factor(self) -> bool:
+        """Dealer staff (customer data) and anyone who reaches Django admin (every tenant's
+        data) work only in a session that passed TOTP (dealers.middleware)."""
+        return self.role in STAFF_ROLES or self.is_staff
+
 
 def _invitation_token() -> str:
     return secrets.token_urlsafe(32)

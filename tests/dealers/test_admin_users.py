@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from dealers.models import Role, User
 from tests.adminform import form_data
+from tests.auth import login_staff
 from tests.factories import StoreFactory, StoreStaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ ADD = "admin:dealers_user_add"
 @pytest.fixture
 def root(client):
     user = User.objects.create_superuser("root@tconnect.example.jp", "pw-for-tests-123")
-    client.force_login(user)
+    login_staff(client, user)  # admin sessions pass TOTP
     return user
 
 

@@ -20,6 +20,7 @@ from notifications.services.inquiries import inquiry_answer, inquiry_due_at
 from notifications.services.outbox import deliveries_send_due
 from notifications.services.render import notice_render
 from notifications.services.replies import reply_mark_failed
+from tests.auth import login_staff
 from tests.factories import StoreFactory, StoreStaffFactory
 from tests.notifications.replies_helpers import (
     EXPIRY,
@@ -269,7 +270,7 @@ def test_admin_lists_are_read_only_and_do_not_grow_queries(client, open_now, sto
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    client.force_login(get_user_model().objects.create_superuser("root@tconnect.example.jp", "pw-for-tests-123"))
+    login_staff(client, get_user_model().objects.create_superuser("root@tconnect.example.jp", "pw-for-tests-123"))
     url = reverse(f"admin:notifications_{model._meta.model_name}_changelist")
     process(receive(notice, intent="ask", text="質問1"))
     client.get(url)

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from dealers.models import AuditEntry, Store
 from tests.adminform import form_data
+from tests.auth import login_staff
 from tests.factories import ContractFactory, CustomerFactory, StoreFactory, VehicleFactory
 from vehicles.credentials import credential_authenticate, credential_issue
 from vehicles.models import (
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def root(client, django_user_model):
     user = django_user_model.objects.create_superuser("root@tconnect.example.jp", "pw-for-tests-123")
-    client.force_login(user)
+    login_staff(client, user)  # admin sessions pass TOTP
     return user
 
 

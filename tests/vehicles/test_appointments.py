@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from dealers.models import AuditEntry, CalendarException
+from tests.auth import login_staff
 from tests.factories import StoreFactory, VehicleFactory
 from vehicles.appointment_selectors import alternatives, appointment_covers_sql, slots_available
 from vehicles.capacity import day_slots
@@ -339,7 +340,7 @@ def test_admin_lists_are_read_only_and_do_not_grow_queries(client, store, model)
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    client.force_login(get_user_model().objects.create_superuser("root@tconnect.example.jp", "pw-for-tests-123"))
+    login_staff(client, get_user_model().objects.create_superuser("root@tconnect.example.jp", "pw-for-tests-123"))
     url = reverse(f"admin:vehicles_{model._meta.model_name}_changelist")
     book(store, car(store), at(TUESDAY, 10))
     client.get(url)

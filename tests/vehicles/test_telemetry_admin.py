@@ -7,6 +7,7 @@ from django.urls import reverse
 import vehicles.admin_telemetry  # noqa: F401  (registers the admins, as vehicles/admin.py does)
 from dealers.models import AuditEntry
 from tests.adminform import form_data
+from tests.auth import login_staff
 from vehicles.models import DiagnosticCode, VehicleWarning
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def root(client, django_user_model):
     user = django_user_model.objects.create_superuser("root@tconnect.example.jp", "pw-for-tests-123")
-    client.force_login(user)
+    login_staff(client, user)  # admin sessions pass TOTP
     return user
 
 
