@@ -194,8 +194,9 @@ class StoreCalendar:
             day += dt.timedelta(days=1)
 
     def _exception_on(self, day: dt.date) -> ExceptionSpec | None:
-        # Forms refuse overlapping ranges; should rows overlap anyway, closed wins: promising
-        # an answer the store will not give is worse than a late one.
+        # The database refuses overlapping rows of a store (calendar_exception_no_overlap); should
+        # specs built elsewhere overlap, closed wins: promising an answer the store will not
+        # give is worse than a late one.
         covering = [exc for exc in self.exceptions if exc.covers(day)]
         covering.sort(key=lambda exc: exc.is_open)  # stable: closed rows first
         return covering[0] if covering else None

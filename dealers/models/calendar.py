@@ -1,8 +1,10 @@
 import datetime as dt
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models.company import Store
@@ -90,6 +92,16 @@ class ClosingRule(models.Model):
             raise ValidationError(_("This store already has this closing rule."))
 
 
+class DateRange(Func):
+    """daterange(start, end, '[]'): both days included."""
+
+    function = "daterange"
+    output_field = DateRangeField()
+
+    def __init__(self, start: str, end: str):
+        super().__init__(F(start), F(end), RangeBoundary(inclusive_lower=True, inclusive_upper=True))
+
+
 class CalendarException(models.Model):
     """A date range closed (Golden Week, Obon, New Year) or open against the rules."""
 
@@ -114,11 +126,25 @@ class CalendarException(models.Model):
         ordering = ["store_id", "starts_on"]
         constraints = [
             models.CheckConstraint(condition=Q(starts_on__lte=F("ends_on")), name="calendar_exception_range_ordered"),
+            # One answer per store and day, whatever path writes the rows (btree_gist).
+            ExclusionConstraint(
+                name="calendar_exception_no_overlap",
+                expressions=[(F("store"), RangeOperators.EQUAL), (DateRange("starts_on", "ends_on"), RangeOperators.OVERLAPS)],
+                violation_error_message=_("These dates overlap another exception of this store."),
+            ),
         ]
 
     def __str__(self) -> str:
         state = _("open") if self.is_open else _("closed")
         return f"{self.starts_on}–{self.ends_on} {state}"
+
+    def get_constraints(self):
+        # clean() refuses an overlap naming the other range; the exclusion constraint is the
+        # database's backstop for writes that skip validation, not a second message.
+        return [
+            (model, [c for c in constraints if c.name != "calendar_exception_no_overlap"])
+            for model, constraints in super().get_constraints()
+        ]
 
     def clean(self) -> None:
         if (self.opens_at is None) != (self.closes_at is None):

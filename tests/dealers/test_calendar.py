@@ -8,17 +8,20 @@ Holiday facts used below (jpholiday, checked against the Cabinet Office list):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from dealers.calendar import (
     BUSINESS_TZ,
     ClosingRuleSpec,
+    ExceptionSpec,
     StoreCalendar,
     business_date,
     desk_hours_on,
@@ -363,16 +366,24 @@ def test_open_exception_without_hours_on_a_day_without_hours_stays_closed():
     assert cal.closing_reason(D(2025, 6, 9)) == "No business hours set for this day"
 
 
-def test_overlapping_rows_closed_wins():
-    # Forms refuse overlaps; rows written around them must still give one answer.
-    cal = calendar_for(
-        exceptions=[
-            {"starts_on": D(2025, 8, 1), "ends_on": D(2025, 8, 20), "is_open": True},
-            {"starts_on": D(2025, 8, 13), "ends_on": D(2025, 8, 16), "note": "お盆休み"},
-        ]
-    )
+def test_overlapping_specs_closed_wins():
+    # The database refuses overlapping rows; specs built elsewhere must still give one answer.
+    cal = calendar_for()
+    cal = dataclasses.replace(cal, exceptions=(
+        ExceptionSpec(D(2025, 8, 1), D(2025, 8, 20), is_open=True),
+        ExceptionSpec(D(2025, 8, 13), D(2025, 8, 16), is_open=False, note="お盆休み"),
+    ))
     assert cal.closing_reason(D(2025, 8, 14)) == "お盆休み"
-    assert cal.is_open_day(D(2025, 8, 17))
+    assert cal.is_open_day(D(2025, 8, 18))
+
+
+def test_the_database_refuses_overlapping_rows_written_around_validation():
+    store = StoreFactory()
+    CalendarException.objects.create(store=store, starts_on=D(2025, 8, 13), ends_on=D(2025, 8, 16))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CalendarException.objects.bulk_create([CalendarException(store=store, starts_on=D(2025, 8, 16), ends_on=D(2025, 8, 20))])
+    CalendarException.objects.create(store=store, starts_on=D(2025, 8, 17), ends_on=D(2025, 8, 20))  # the next day: fine
+    CalendarException.objects.create(store=StoreFactory(), starts_on=D(2025, 8, 13), ends_on=D(2025, 8, 16))  # another store
 
 
 def test_open_days_lists_each_open_date_in_range():
