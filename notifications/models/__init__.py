@@ -1,10 +1,12 @@
 from notifications.models.notices import (
+    NEVER_REFUSED_CATEGORIES,
     REPLY_TOKEN_SQL,
     Channel,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
     Notice,
+    NoticeCategory,
     NoticeKind,
     NoticeStatus,
     reply_token_new,
@@ -12,6 +14,7 @@ from notifications.models.notices import (
 from notifications.models.schedules import DailyRun, ReminderPolicy
 
 __all__ = [
+    "NEVER_REFUSED_CATEGORIES",
     "REPLY_TOKEN_SQL",
     "Channel",
     "DailyRun",
@@ -19,6 +22,7 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryStatus",
     "Notice",
+    "NoticeCategory",
     "NoticeKind",
     "NoticeStatus",
     "ReminderPolicy",

@@ -30,6 +30,21 @@ def reply_token_new() -> str:
 REPLY_TOKEN_SQL = "replace(gen_random_uuid()::text, '-', '')"  # noqa: S105
 
 
+class NoticeCategory(models.TextChoices):
+    """What a notice is, for consent: the three consent categories (vehicles.ConsentCategory)
+    and `transactional`, the answers to what the owner asked for by replying (a booking, an
+    answer to a question). Safety and transactional notices are never held back by consent."""
+
+    MARKETING = ConsentCategory.MARKETING.value, ConsentCategory.MARKETING.label
+    REMINDERS = ConsentCategory.REMINDERS.value, ConsentCategory.REMINDERS.label
+    SAFETY = ConsentCategory.SAFETY.value, ConsentCategory.SAFETY.label
+    TRANSACTIONAL = "transactional", _("Your own requests (bookings, answers)")
+
+
+# Categories no refusal applies to.
+NEVER_REFUSED_CATEGORIES = (NoticeCategory.SAFETY.value, NoticeCategory.TRANSACTIONAL.value)
+
+
 class NoticeKind(models.TextChoices):
     SHAKEN = "shaken", _("Shaken (statutory inspection)")
     PERIODIC = "periodic", _("Periodic inspection")
@@ -68,7 +83,7 @@ class Notice(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
     # Short stage code: shaken m3/window/m1/d14/lapsed, periodic pre/month, recall r0/r30/…
     stage = models.CharField(_("stage"), max_length=16)
-    category = models.CharField(_("consent category"), max_length=16, choices=ConsentCategory.choices)
+    category = models.CharField(_("consent category"), max_length=16, choices=NoticeCategory.choices)
     event_date = models.DateField(_("due event date"))
     send_on = models.DateField(_("send on"))
     # Recall target / dealer event id, when the notice is about one.

@@ -14,9 +14,9 @@ Every notice scan selects `FROM vehicles_vehicle v` and adds ELIGIBILITY_JOINS a
 
 from __future__ import annotations
 
-from notifications.models import Notice
+from notifications.models import NEVER_REFUSED_CATEGORIES, Notice
 from vehicles.appointment_selectors import appointment_covers_sql
-from vehicles.models import ConsentCategory, Contract, ContractStatus, Customer, CustomerConsent, ServiceAvailability
+from vehicles.models import Contract, ContractStatus, Customer, CustomerConsent, ServiceAvailability
 
 _CONTRACT = Contract._meta.db_table
 _AVAILABILITY = ServiceAvailability._meta.db_table
@@ -34,10 +34,13 @@ LEFT JOIN {_AVAILABILITY} sad ON sad.model_code = '*' AND sad.equipment = v.equi
 """
 
 
+_NEVER_REFUSED_SQL = ", ".join(f"'{category}'" for category in NEVER_REFUSED_CATEGORIES)
+
+
 def consent_ok_sql(category_sql: str, customer_sql: str = "v.customer_id") -> str:
-    """True when the owner may get a notice of this category (safety always)."""
+    """True when the owner may get a notice of this category (safety and transactional always)."""
     return (
-        f"({category_sql} = '{ConsentCategory.SAFETY.value}' OR EXISTS (SELECT 1 FROM {_CONSENT} cc "  # noqa: S608
+        f"({category_sql} IN ({_NEVER_REFUSED_SQL}) OR EXISTS (SELECT 1 FROM {_CONSENT} cc "  # noqa: S608
         f"WHERE cc.customer_id = {customer_sql} AND cc.category = {category_sql} AND cc.granted))"
     )
 

@@ -3,9 +3,8 @@ and `inquiry_answer`), through the same pipeline as reminders: a Notice row with
 dedupe key, deliveries per channel (deliveries.deliveries_create routes navi / app / e-mail),
 the inbox copies delivered at once, and the outbox task queued after commit for the e-mail copy.
 
-Category: these are transactional messages the owner asked for by replying, not advertising
-or reminders, so no opt-out may hold them back. The consent categories have no "transactional"
-value yet; `safety` is the one that is never suppressed, so it is used here (see the report).
+Category `transactional`: the owner asked for these by replying; they are neither advertising
+nor reminders nor safety, and no opt-out holds them back (NoticeCategory).
 """
 
 from __future__ import annotations
@@ -18,11 +17,11 @@ from django.utils import timezone
 
 from dealers.calendar import business_date
 from dealers.models import Store
-from notifications.models import Delivery, Notice, NoticeKind
+from notifications.models import Delivery, Notice, NoticeCategory, NoticeKind
 from notifications.services.deliveries import deliveries_create
-from vehicles.models import ConsentCategory, Vehicle
+from vehicles.models import Vehicle
 
-REPLY_CATEGORY = ConsentCategory.SAFETY
+REPLY_CATEGORY = NoticeCategory.TRANSACTIONAL
 
 
 def store_facts(store: Store) -> dict[str, Any]:

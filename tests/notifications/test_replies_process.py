@@ -74,7 +74,7 @@ def test_book_holds_a_slot_and_tells_the_owner(open_now, car, notice):
     assert (appointment.due_kind, appointment.due_event_date, appointment.notice_id) == ("shaken", EXPIRY, notice.pk)
     assert appointment.created_from_reply_id == reply.pk and appointment.slot_booking.bay == 0
     [told] = owner_notices(car)
-    assert (told.kind, told.stage, told.category, told.status) == ("appointment", "requested", "safety", "sent")
+    assert (told.kind, told.stage, told.category, told.status) == ("appointment", "requested", "transactional", "sent")
     assert told.context["due"] == {"kind": "shaken", "event_date": "2026-05-31"}
     # In the app and navi inboxes at once; the e-mail copy waits for the outbox.
     statuses = dict(Delivery.objects.filter(notice=told).values_list("channel", "status"))
@@ -82,6 +82,20 @@ def test_book_holds_a_slot_and_tells_the_owner(open_now, car, notice):
     rendered = notice_render(told)
     assert "2026年3月4日(水) 10:00" in rendered.text and "店舗" not in rendered.subject
     assert {"reply.receive", "reply.process", "appointment.request"} <= set(AuditEntry.objects.values_list("action", flat=True))
+
+
+def test_answers_to_the_owners_own_request_go_out_whatever_they_refused(open_now, car, notice):
+    """Transactional: neither a reminder nor advertising, so no refusal holds it back."""
+    from vehicles.services import consent_set
+
+    for category in ("reminders", "marketing"):
+        consent_set(customer=car.customer, category=category, granted=False, source="test")
+    process(receive(notice, preferred=[at(WEDNESDAY, 10)]))
+    [told] = owner_notices(car)
+    assert told.category == "transactional"
+    deliveries_send_due()
+    assert Delivery.objects.get(notice=told, channel="email").status == DeliveryStatus.DELIVERED
+    assert any(m.reply_to == [f"{told.reply_token}@reply.tconnect.example.jp"] for m in mail.outbox)
 
 
 def test_free_text_dates_are_parsed_when_none_were_sent(open_now, car, notice):
