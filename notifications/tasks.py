@@ -15,9 +15,13 @@ from django.utils import timezone
 from notifications.event_tasks import send_due_events_task, send_event_task
 from notifications.services.daily_run import daily_run
 from notifications.services.deliveries import deliveries_refresh
+from notifications.services.funnel_days import funnel_days_refresh_recent, funnel_days_refresh_year
 from notifications.services.outbox import deliveries_release_stuck, deliveries_send_due
 
-__all__ = ["refresh_deliveries", "release_stuck_deliveries", "run_daily_task", "send_due_deliveries", "send_due_events_task", "send_event_task"]
+__all__ = [
+    "refresh_deliveries", "refresh_funnel_recent", "refresh_funnel_year", "release_stuck_deliveries", "run_daily_task",
+    "send_due_deliveries", "send_due_events_task", "send_event_task",
+]
 
 
 # The name matches CELERY_TASK_ROUTES (the bulk queue).
@@ -47,3 +51,16 @@ def refresh_deliveries() -> dict:
 def release_stuck_deliveries() -> dict:
     requeued, failed = deliveries_release_stuck()
     return {"requeued": requeued, "failed": failed}
+
+
+@shared_task(name="notifications.tasks.refresh_funnel_recent", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def refresh_funnel_recent() -> dict:
+    """Beat every 10 minutes: the Results figures of the last two months."""
+    return {"rows": funnel_days_refresh_recent()}
+
+
+@shared_task(name="notifications.tasks.refresh_funnel_year", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def refresh_funnel_year() -> dict:
+    """Beat nightly at 03:00 Asia/Tokyo: the Results figures of the whole reportable year."""
+    return {"rows": funnel_days_refresh_year()}
+

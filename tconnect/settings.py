@@ -190,7 +190,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TASK_ROUTES = {"notifications.tasks.run_daily": {"queue": "bulk"}}
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.run_daily": {"queue": "bulk"},
+    # Seconds of aggregation: kept away from the replies and warnings of the default queue.
+    "notifications.tasks.refresh_funnel_recent": {"queue": "bulk"},
+    "notifications.tasks.refresh_funnel_year": {"queue": "bulk"},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Product settings ----------------------------------------------------------------

@@ -44,3 +44,7 @@ from notifications.models.replies import (  # noqa: E402
 )
 
 __all__ += ["Inquiry", "InquiryKind", "InquiryStatus", "Reply", "ReplyIntent", "ReplyOutcome", "ReplyStatus"]
+
+from notifications.models.funnel import FunnelDay  # noqa: E402
+
+__all__ += ["FunnelDay"]

@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy
 from dealers.access import stores_for
 from dealers.models import Store
 from dealers.portal import dealer_scope
-from notifications.funnel import FUNNEL_KINDS, STEP_LABELS, STEPS, FunnelRow, funnel_totals, notice_funnel
+from notifications.funnel import (
+    FUNNEL_KINDS,
+    STEP_LABELS,
+    STEPS,
+    FunnelRow,
+    funnel_refreshed_at,
+    funnel_totals,
+    notice_funnel,
+)
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -64,7 +72,7 @@ def _funnel(request) -> tuple[FunnelForm, list[FunnelRow], dict]:
 def results(request):
     form, rows, data = _funnel(request)
     context = {"form": form, "rows": rows, "totals": funnel_totals(rows), "steps": STEPS, "period": data,
-               "csv_query": request.GET.urlencode()}
+               "csv_query": request.GET.urlencode(), "refreshed_at": funnel_refreshed_at(rows)}
     return render(request, "notifications/portal/results.html", context, status=400 if form.errors else 200)
 
 

@@ -74,13 +74,16 @@ def test_setup_schedules_is_idempotent():
     call("setup_schedules")
     call("setup_schedules")
     tasks_by_name = {t.task: t for t in PeriodicTask.objects.all()}
-    assert PeriodicTask.objects.count() == 5
+    assert PeriodicTask.objects.count() == 7
     daily = tasks_by_name["notifications.tasks.run_daily"]
     assert (daily.crontab.hour, daily.crontab.minute, str(daily.crontab.timezone)) == ("6", "0", "Asia/Tokyo")
     assert tasks_by_name["notifications.tasks.send_due_deliveries"].interval.every == 1
     assert tasks_by_name["notifications.tasks.release_stuck_deliveries"].interval.every == 5
     assert tasks_by_name["notifications.tasks.refresh_deliveries"].interval.every == 15
     assert "notifications.send_due_events" in tasks_by_name
+    assert tasks_by_name["notifications.tasks.refresh_funnel_recent"].interval.every == 10
+    year = tasks_by_name["notifications.tasks.refresh_funnel_year"]
+    assert (year.crontab.hour, year.crontab.minute, str(year.crontab.timezone)) == ("3", "0", "Asia/Tokyo")
 
 
 def test_tasks_are_thin_adapters(time_machine, django_capture_on_commit_callbacks, monkeypatch):

@@ -1,4 +1,5 @@
-"""Results: the funnel per notice kind and store in one aggregate query, and its CSV export."""
+"""Results: the funnel per notice kind and store, counted into day rows and summed by the page in
+one query; its CSV export; the refresh that counts them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from notifications.funnel import notice_funnel
-from notifications.models import Channel, DeliveryStatus
+from notifications.models import Channel, DeliveryStatus, FunnelDay
+from notifications.services.funnel_days import funnel_days_refresh, funnel_days_refresh_recent
 from tests.portal.builders import appointment, notice, reply
 from tests.portal.conftest import plated_vehicle
 
@@ -32,6 +34,7 @@ def history(cast):
     notice(plated_vehicle(store=cast.store1), status="cancelled", deliveries={})
     notice(plated_vehicle(store=cast.store2), kind="recall", stage="r0")
     notice(plated_vehicle(store=cast.other_store))
+    funnel_days_refresh_recent()
 
 
 def steps(row) -> tuple:
@@ -88,3 +91,42 @@ def test_csv_export_streams_the_rows(cast, as_alice, history):
 def test_results_are_not_for_the_call_center(as_carol):
     assert as_carol.get("/results/").status_code == 404
     assert as_carol.get("/results/funnel.csv").status_code == 404
+
+
+def test_the_page_says_when_its_figures_were_counted(cast, as_alice, history):
+    response = as_alice.get("/results/")
+    assert response.context["refreshed_at"] is not None
+    assert "集計" in response.content.decode()  # 「… 集計（10分ごとに更新）」
+
+
+def test_a_refresh_recounts_what_changed_since_and_is_idempotent(cast, history):
+    today = timezone.localdate()
+    before = {(r.kind, r.store_name): steps(r) for r in notice_funnel(cast.alice, date_from=today, date_to=today)}
+    assert funnel_days_refresh_recent() == funnel_days_refresh_recent() == FunnelDay.objects.count() == 3
+    assert {(r.kind, r.store_name): steps(r) for r in notice_funnel(cast.alice, date_from=today, date_to=today)} == before
+    # A late reply and booking on the delivered notice; a car that moved to the other store.
+    late = notice(plated_vehicle(store=cast.store1), deliveries={Channel.APP: DeliveryStatus.DELIVERED})
+    reply(late)
+    appointment(late.vehicle, starts_at=timezone.now() + dt.timedelta(days=2), state="confirmed", notice_=late)
+    moved = notice(plated_vehicle(store=cast.store1), kind="recall", stage="r0")
+    moved.vehicle.store = cast.store2
+    moved.vehicle.save()
+    assert {(r.kind, r.store_name): steps(r) for r in notice_funnel(cast.alice, date_from=today, date_to=today)} == before
+    funnel_days_refresh(since=today, until=today)
+    after = {(r.kind, r.store_name): steps(r) for r in notice_funnel(cast.alice, date_from=today, date_to=today)}
+    assert after == {("shaken", "品川店"): (4, 4, 2, 3, 2, 1), ("recall", "大井店"): (2, 2, 0, 0, 0, 0)}
+
+
+def test_a_refresh_leaves_other_days_alone(cast, history):
+    today = timezone.localdate()
+    FunnelDay.objects.update(send_on=today - dt.timedelta(days=400))  # counted long ago, out of the window
+    funnel_days_refresh_recent()
+    assert FunnelDay.objects.filter(send_on=today - dt.timedelta(days=400)).count() == 3
+    assert FunnelDay.objects.filter(send_on=today).count() == 3
+
+
+
+def test_the_beat_tasks_count_the_recent_days_and_the_year(cast, history):
+    from notifications.tasks import refresh_funnel_recent, refresh_funnel_year
+
+    assert refresh_funnel_recent() == {"rows": 3} and refresh_funnel_year() == {"rows": 3}

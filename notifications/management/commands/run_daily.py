@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from notifications.services.daily_run import DailyRunError, daily_run
 from notifications.services.deliveries import deliveries_refresh
+from notifications.services.funnel_days import funnel_days_refresh_recent
 from notifications.services.outbox import deliveries_send_due
 
 
@@ -47,3 +48,4 @@ class Command(BaseCommand):
         if not options["no_send"]:
             sent = deliveries_send_due()
             self.stdout.write(f"e-mail: delivered {sent.delivered}, retrying {sent.retrying}, failed {sent.failed}, cancelled {sent.cancelled}")
+        self.stdout.write(f"results: {funnel_days_refresh_recent(today=day)} day rows counted")
