@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 import notifications.admin_events  # noqa: F401  (registers the dealer event admin)
-from notifications.models import DailyRun, Delivery, DeliveryAttempt, Notice, ReminderPolicy
+from notifications.models import DailyRun, Delivery, DeliveryAttempt, FunnelDay, Notice, ReminderPolicy
 
 
 @admin.register(ReminderPolicy)
@@ -73,5 +73,14 @@ class DeliveryAdmin(_ReadOnly):
 @admin.register(DailyRun)
 class DailyRunAdmin(_ReadOnly):
     list_display = ["business_date", "started_at", "finished_at"]
+
+
+@admin.register(FunnelDay)
+class FunnelDayAdmin(_ReadOnly):
+    """The Results figures as counted (notifications.services.funnel_days): read-only."""
+
+    list_display = ["send_on", "company", "store", "kind", "sent", "delivered", "read", "replied", "booked", "visited", "refreshed_at"]
+    list_filter = ["kind", "send_on"]
+    list_select_related = ["company", "store"]
 
 from notifications import admin_replies  # noqa: E402, F401  (registers the reply and inquiry admins)

@@ -150,12 +150,12 @@ OUR_MODELS = [
 ]
 
 
-def test_all_dealer_and_vehicle_models_are_in_admin():
-    """Every model of the two apps has an admin (or is edited inline on its parent)."""
-    inline_only = {"storehours", "closingrule", "calendarexception"}  # edited on their store
+def test_all_dealer_vehicle_and_notification_models_are_in_admin():
+    """Every model of the three apps has an admin (or is edited inline on its parent)."""
+    inline_only = {"storehours", "closingrule", "calendarexception", "deliveryattempt"}  # shown on their parent
     missing = [
         model._meta.label
-        for app_label in ("dealers", "vehicles")
+        for app_label in ("dealers", "vehicles", "notifications")
         for model in apps.get_app_config(app_label).get_models()
         if model not in admin.site._registry and model._meta.model_name not in inline_only
     ]
