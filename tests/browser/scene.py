@@ -11,6 +11,7 @@ from dealers.calendar import BUSINESS_TZ
 from dealers.models import CalendarException, ClosingRule
 from notifications.models import Channel, DeliveryStatus
 from notifications.services.events import event_create
+from notifications.services.funnel_days import funnel_days_refresh_recent
 from tests.factories import CompanyAdminFactory, CustomerFactory, DealerCompanyFactory, StoreFactory
 from tests.portal.builders import appointment, campaign, followup, inquiry, notice, recall_target, reply
 from tests.portal.conftest import plated_vehicle
@@ -78,4 +79,5 @@ def build():
                                                  "done_store": car.store} if done else {}))
     event = event_create(company=company, actor=admin, title="夏の点検フェア", body="期間中のオイル交換が20%オフになります。\nご来店をお待ちしております。",
                          starts_on=today + dt.timedelta(days=20), ends_on=today + dt.timedelta(days=30), stores=[shinagawa, oi])
+    funnel_days_refresh_recent()  # the Results page's figures, as the beat counts them
     return {"admin": admin, "star": star, "store": shinagawa, "campaign": airbag, "event": event, "followup": call}
