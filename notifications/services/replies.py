@@ -18,13 +18,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dealers.audit import audit_record
-from dealers.calendar import business_date
+from dealers.selectors.calendar import business_date
+from dealers.services.audit import audit_record
+from dealers.services.queueing import task_queue_on_commit
 from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
 from notifications.parsing.intent import reply_intent
 from notifications.parsing.mail import InboundMail
 from notifications.parsing.when import parse_when
-from vehicles.preferences import Preference
+from vehicles.parsing.preferences import Preference
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +53,7 @@ def notice_for_reply_token(token: str, *, now: dt.datetime | None = None) -> Not
 
 
 def _queue(reply_id: int) -> None:
-    from notifications.reply_tasks import reply_process_task
-
-    reply_process_task.delay(reply_id)
+    task_queue_on_commit("notifications.reply_process", reply_id)
 
 
 @transaction.atomic
@@ -73,7 +72,7 @@ def reply_receive(
     )
     if created:
         audit_record(action="reply.receive", target=reply, actor=sender_user, company=notice.company_id, channel=channel)
-        transaction.on_commit(lambda: _queue(reply.pk), robust=True)  # a lost task is re-queued by replies_requeue_stuck
+        _queue(reply.pk)  # a lost task is re-queued by replies_requeue_stuck
     return reply, created
 
 
