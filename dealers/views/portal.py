@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
+from dealers.selectors.access import staff_scope
+
 
 def is_htmx(request: HttpRequest) -> bool:
     """True for requests htmx makes (they get a fragment instead of the full page)."""
@@ -21,8 +23,6 @@ def query_without(request: HttpRequest, *keys: str) -> str:
 def dealer_scope(user):
     """The staff scope of dealer staff (company admins, store staff); 404 for everyone else,
     call-center agents included: they work on warnings and follow-ups only (APPI purpose)."""
-    from dealers.selectors.access import staff_scope
-
     scope = staff_scope(user)
     if scope.warnings_only:
         raise Http404

@@ -1,9 +1,9 @@
-"""Who a dealer event reaches: one SQL query, evaluated at preview and again at send time.
+"""Read side of dealer event mail.
 
-Built on the notice pipeline's suppression rules (notifications.services.eligibility), so an
-event reaches exactly the cars any other notice would, narrowed by consent and the filters.
-
-Read side of the event mail pages: how each sent event did (one aggregate query).
+Who an event reaches: one SQL query, evaluated at preview and again at send time, built on the
+notice pipeline's suppression rules (notifications.services.eligibility), so an event reaches
+exactly the cars any other notice would, narrowed by consent and the filters. How each sent event
+did: one aggregate query.
 """
 
 from __future__ import annotations

@@ -2,14 +2,13 @@
 
 Templates: templates/notifications/<kind>/{subject.txt,body.txt,body.html}, rendered inside
 `translation.override(notice.language)` from the facts frozen on the notice (context), so
-rendering needs no query. Dealer event mail has its own renderer (legal footer, opt-out link).
+rendering needs no query.
 
-Rendering dealer event mail, with the footer the law requires (特定電子メール法, domain §5).
-
-Every event mail carries: the sender (the dealer company's name), its postal address, a
-contact for complaints, the statement that the recipient may refuse further mail, and a
-one-click opt-out link. The sender block is frozen into the notice context when the notice
-is created; the opt-out link is signed per customer when the mail is rendered.
+Dealer event mail carries the footer the law requires (特定電子メール法, domain §5): the sender
+(the dealer company's name), its postal address, a contact for complaints, the statement that the
+recipient may refuse further mail, and a one-click opt-out link. The sender block is frozen into
+the notice context when the notice is created; the opt-out link is signed per customer when the
+mail is rendered.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
 from notifications.parsing.intent import reply_intent
 from notifications.parsing.mail import InboundMail
 from notifications.parsing.when import parse_when
+from notifications.services.reply_outcomes import reply_act
 from vehicles.parsing.preferences import Preference
 
 logger = logging.getLogger(__name__)
@@ -99,8 +100,6 @@ def reply_receive_mail(*, token: str, mail: InboundMail) -> Reply | None:
 
 def reply_process(*, reply_id: int) -> Reply | None:
     """Process one reply exactly once (see the module docstring)."""
-    from notifications.services.reply_outcomes import reply_act
-
     with transaction.atomic():
         reply = (
             Reply.objects.select_for_update(of=("self",))

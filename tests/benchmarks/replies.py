@@ -216,9 +216,9 @@ def _paced(store, count: int) -> list[float]:
 def _burst(app, store, count: int) -> tuple[float, list[float]]:
     from django.db.models import Max
     from django.utils import timezone
-    from notifications.tasks import reply_process_task
 
     from notifications.models import Reply
+    from notifications.tasks import reply_process_task
     from vehicles.parsing.preferences import PartOfDay, Preference
 
     notices = _notices(store, "burst", count)
@@ -239,10 +239,10 @@ def _burst(app, store, count: int) -> tuple[float, list[float]]:
 
 def _contention(store, count: int) -> dict:
     from django.utils import timezone
-    from notifications.tasks import reply_process_task
 
     from dealers.selectors.calendar import BUSINESS_TZ
     from notifications.models import Notice, Reply
+    from notifications.tasks import reply_process_task
     from vehicles.models import Appointment, SlotBooking
     from vehicles.parsing.preferences import Preference
 

@@ -11,11 +11,11 @@ from celery.worker import state as worker_state
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
-from notifications.tasks import reply_process_task
 from rest_framework.test import APIClient
 
 from notifications.models import Delivery, Notice, Reply, ReplyStatus
 from notifications.services.replies import replies_requeue_stuck
+from notifications.tasks import reply_process_task
 from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
 from tests.notifications.celery_harness import wait_for

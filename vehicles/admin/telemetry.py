@@ -1,11 +1,7 @@
-"""Django admin for the lamp/DTC meaning table (admins edit it, domain §7) and warnings (read-only).
-
-Registered by importing this module from vehicles/admin/vehicles.py.
-
-Read-only Django admin for what cars send: batches, readings (partitioned) and latest state.
-
-Registered by importing this module from vehicles/admin/vehicles.py. Readings pile up by the million, so
-the changelist never counts the whole table and searches by chassis number only.
+"""Django admin for telemetry: the lamp/DTC meaning table (admins edit it, domain §7), warnings
+(read-only), and what cars send: batches, readings (partitioned) and latest state, read-only.
+Readings pile up by the million, so their changelist never counts the whole table and searches by
+chassis number only.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ OBD check flag is not part of it (staff get it from vehicles.selectors.obd).
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
@@ -95,9 +96,7 @@ def _slope_per_30_days(points: list[tuple[dt.datetime, Decimal]]) -> float | Non
     origin = min(times)
     xs = [(t - origin).total_seconds() / 86400 for t in times]
     ys = [float(v) for _t, v in points]
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    slope, _intercept = statistics.linear_regression(xs, ys)
     return round(slope * TREND_WINDOW.days, 3)
 
 

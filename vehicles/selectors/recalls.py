@@ -1,6 +1,5 @@
-"""Read-side queries for recalls: completion figures and targets within a staff scope.
-
-Read side of the staff recall pages: campaigns in the caller's scope and their completion.
+"""Read side of recalls within a staff scope: the campaigns of the recall pages, their
+completion figures per store, and the targets.
 """
 
 from __future__ import annotations

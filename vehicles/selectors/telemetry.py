@@ -1,6 +1,5 @@
-"""Read side of telemetry: latest state, open warnings, recent readings of one car.
-
-What a warning code means: the admin-edited table first, python-obd's descriptions second.
+"""Read side of telemetry: latest state, open warnings, recent readings of one car, and what a
+warning code means (the admin-edited table first, python-obd's descriptions second).
 
 python-obd ships English descriptions for the standard P0xxx and U codes only (domain §8);
 B/C codes, maker-specific P1 codes and the lamps need a DiagnosticCode row.

@@ -1,6 +1,5 @@
-"""Read-side queries for vehicles, always rooted in the caller's tenant scope.
-
-Read side of the staff vehicle page: everything about one car in a fixed number of queries.
+"""Read-side queries for vehicles, always rooted in the caller's tenant scope, and the staff
+vehicle page: everything about one car in a fixed number of queries.
 """
 
 from __future__ import annotations
