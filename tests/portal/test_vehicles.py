@@ -188,7 +188,7 @@ def test_vehicle_page_shows_the_car_and_logs_the_access(cast, as_alice, cars):
     response = as_alice.get(f"/vehicles/{cars['yamada'].pk}/")
     assert response.status_code == 200
     body = response.content.decode()
-    for text in ("ZVW30-1000083", "山田 太郎", "090-1234-5678", "品川 330 さ 1234", target.campaign.title, "lamp:oil_pressure"):
+    for text in ("ZVW30-1000083", "山田 太郎", "090-1234-5678", "品川 330 さ 1234", target.campaign.title, "油圧警告灯"):
         assert text in body
     assert "2027年4月30日(金)" in body and "令和9年" in body
     assert AuditEntry.objects.filter(action="vehicle.view", target_id=str(cars["yamada"].pk), actor=cast.alice).exists()
