@@ -27,7 +27,7 @@ from dealers.services.audit import audit_record
 from vehicles.models import Appointment, AppointmentState, Customer, SlotBooking, Vehicle
 from vehicles.models.appointments import OPEN_STATES
 from vehicles.parsing.preferences import Preference
-from vehicles.selectors.appointments import alternatives, booked_counts, slots_available
+from vehicles.selectors.appointments import alternatives, booked_counts, no_show_due, slots_available
 from vehicles.selectors.capacity import BOOKING_LEAD, candidate_slots, is_offered
 
 __all__ = [
@@ -284,7 +284,7 @@ def appointment_mark_completed(*, appointment: Appointment, actor: User | None =
 @transaction.atomic
 def appointment_mark_no_show(*, appointment: Appointment, actor: User | None = None) -> Appointment:
     """Only once the visit's time has come; frees the slot."""
-    if timezone.now() < appointment.starts_at:
+    if not no_show_due(appointment, timezone.now()):
         raise ValidationError(_("A visit can only be marked as a no-show once its time has come."))
     return _transition(
         appointment, to=AppointmentState.NO_SHOW, allowed_from=list(OPEN_STATES), action="no_show", actor=actor,
