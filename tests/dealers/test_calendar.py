@@ -637,7 +637,7 @@ def test_overlapping_exceptions_are_refused():
     saved.full_clean()
     saved.save()
     errors = _errors(_exception(store, D(2025, 5, 6), D(2025, 5, 10)))
-    assert errors["__all__"] == ["These dates overlap another exception of this store (2025-05-03–2025-05-06)."]
+    assert errors["__all__"] == ["These dates overlap another exception of this store (Sat 3 May 2025 – Tue 6 May 2025)."]
     assert "__all__" in _errors(_exception(store, D(2025, 4, 20), D(2025, 5, 31)))  # encloses
     _exception(store, D(2025, 5, 7), D(2025, 5, 10)).full_clean()  # adjacent is fine
     _exception(StoreFactory(), D(2025, 5, 3), D(2025, 5, 6)).full_clean()  # other store

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.models import Store, User
+from dealers.parsing.dates import datetime_label
 from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
 from dealers.services.audit import audit_record
 from vehicles.models import Appointment, AppointmentState, Customer, SlotBooking, Vehicle
@@ -242,7 +243,7 @@ def proposed_times_check(*, store: Store, times: Sequence[dt.datetime]) -> list[
     earliest = timezone.now() + BOOKING_LEAD
     counts = booked_counts(store, min(times), max(times))
     for at in times:
-        shown = f"{at.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}"
+        shown = datetime_label(at)
         if not is_offered(calendar, store.slot_minutes, at) or at < earliest:
             raise ValidationError(_("%(time)s is not a slot the store offers.") % {"time": shown})
         if counts.get(at, 0) >= store.service_bays:
