@@ -25,6 +25,12 @@ settings_urlpatterns = (
         path("stores/<int:store_id>/rules/<int:closing_rule_id>/delete/", calendar.closing_rule_remove, name="rule_delete"),
         path("stores/<int:store_id>/exceptions/", calendar.exception_new, name="exception_add"),
         path(
+            "stores/<int:store_id>/exceptions/<int:calendar_exception_id>/edit/", calendar.exception_edit, name="exception_edit"
+        ),
+        path(
+            "stores/<int:store_id>/exceptions/<int:calendar_exception_id>/copy/", calendar.exception_copy, name="exception_copy"
+        ),
+        path(
             "stores/<int:store_id>/exceptions/<int:calendar_exception_id>/delete/",
             calendar.exception_remove,
             name="exception_delete",

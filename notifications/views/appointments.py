@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from dealers.forms.dates import JapaneseDateInput, JapaneseDateTimeField
 from dealers.parsing.dates import date_parse
 from dealers.selectors.access import store_get, stores_for
-from dealers.selectors.calendar import BUSINESS_TZ
+from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
 from dealers.views.portal import dealer_scope
 from notifications.services.appointment_notices import (
     appointment_cancel_notify,
@@ -94,13 +94,16 @@ def appointment_day(request):
         .select_related("vehicle", "customer")
         .order_by("starts_at", "id")
     )
+    calendar = StoreCalendar.for_store(store)  # one calendar for the slots and the week strip
     slots = [
         (slot, [a for a in appointments if a.starts_at == slot.start])
-        for slot in slots_available(store, day, include_past=True)
+        for slot in slots_available(store, day, include_past=True, calendar=calendar)
     ]
+    week = _week_counts(request.user, store, day)
     on_grid = {slot.start for slot, _rows in slots}
     context = {
-        "store": store, "stores": stores, "day": day, "slots": slots, "week": _week_counts(request.user, store, day),
+        "store": store, "stores": stores, "day": day, "slots": slots, "week": week,
+        "closed_days": {d: calendar.closing_reason(d) for d, _n in week if not calendar.is_open_day(d)},
         "off_grid": [a for a in appointments if a.starts_at not in on_grid],
         "day_input": JapaneseDateInput().render("day", day, attrs={"id": "day"}),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
