@@ -7,6 +7,7 @@ from dealers.views import calendar, home, staff
 app_name = "dealers"
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("staff/", staff.staff_list, name="staff"),
     path("staff/invite/", staff.staff_invite_view, name="staff_invite"),
     path("staff/<int:user_id>/deactivate/", staff.staff_deactivate_view, name="staff_deactivate"),

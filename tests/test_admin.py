@@ -300,3 +300,15 @@ def test_a_platform_admin_already_signed_in_is_sent_on_from_the_admin_login(clie
     login_staff(client, platform_admin)
     response = client.get("/admin/login/?next=/admin/dealers/store/")
     assert response.status_code == 302 and response["Location"] == "/admin/dealers/store/"
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_favicon_is_served(client, signed_in):
+    """Issue 16 point 15: /favicon.ico answered 404 on every page."""
+    if signed_in:
+        client.force_login(CompanyAdminFactory())  # no second factor yet: still the icon, not a redirect
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/x-icon"
+    body = b"".join(response.streaming_content)
+    assert body[:4] == b"\x00\x00\x01\x00" and len(body) > 1000
+    assert "max-age=86400" in response["Cache-Control"]

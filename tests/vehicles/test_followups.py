@@ -432,3 +432,14 @@ def test_a_logged_call_is_on_the_car_timeline_and_booking_resolves_the_followup(
     timeline = client_for(cast.alice).get(f"/vehicles/{cast.car2.pk}/timeline/").content.decode()
     assert "電話連絡：オーナーと連絡が取れた" in timeline and "明日の入庫をご案内しました。" in timeline
     assert "フォローアップ完了" in timeline and "来店予約" in timeline
+
+
+def test_the_call_actions_come_first_on_the_followup_page(cast):
+    """Issue 16 point 15: the call-log form sat about 1,200 px down the page."""
+    html = client_for(cast.bob).get(f"/vehicles/followups/{cast.f1.pk}/").content.decode()
+    order = [html.index(marker) for marker in (
+        'id="call-actions"', f'action="/vehicles/followups/{cast.f1.pk}/call/"', 'id="h-book"', 'id="h-close"',
+        'id="h-warning"', 'id="h-readings"', 'id="h-calls"',
+    )]
+    assert order == sorted(order)
+    assert f'href="tel:{cast.car1.customer.phone}"' in html[:order[1]]  # the number to dial is beside the form
