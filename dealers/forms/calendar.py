@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dealers.forms.dates import JapaneseDateField, JapaneseTimeField
+from dealers.forms.dates import JapaneseDateField, JapaneseTimeField, JapaneseTimeInput
 from dealers.models import CalendarException, ClosingRule, Store
 from dealers.models.calendar import Weekday
 
@@ -26,9 +26,9 @@ class WeeklyHoursForm(forms.Form):
             label = weekday.label
             self.fields[f"open_{weekday.value}"] = forms.BooleanField(label=_("Open on %(day)s") % {"day": label}, required=False)
             self.fields[f"opens_{weekday.value}"] = JapaneseTimeField(
-                label=_("%(day)s opens at") % {"day": label}, required=False)
+                label=_("%(day)s opens at") % {"day": label}, required=False, widget=JapaneseTimeInput(hint=False))
             self.fields[f"closes_{weekday.value}"] = JapaneseTimeField(
-                label=_("%(day)s closes at") % {"day": label}, required=False)
+                label=_("%(day)s closes at") % {"day": label}, required=False, widget=JapaneseTimeInput(hint=False))
 
     def clean(self):
         data = super().clean()

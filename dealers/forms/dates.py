@@ -61,7 +61,9 @@ class JapaneseDateInput(forms.TextInput):
         return format_html(
             '<span class="date-field">{box}'
             '<button type="button" class="calendar-button secondary" data-calendar-for="{id}" aria-label="{pick}">'
-            '<span aria-hidden="true">&#128197;</span></button>'
+            '<svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><rect x="3" y="5" width="18" '
+            'height="16" rx="2" fill="none" stroke="currentColor" stroke-width="2"/><path d="M3 10h18M8 3v4M16 3v4" '
+            'stroke="currentColor" stroke-width="2"/></svg></button>'
             '<input type="date" class="calendar-picker" tabindex="-1" aria-hidden="true" aria-label="{pick}" '
             'data-picker-for="{id}" value="{iso}">'
             '<span class="field-hint" id="{id}_hint"><output data-date-shown-for="{id}">{shown}</output> '
@@ -72,11 +74,13 @@ class JapaneseDateInput(forms.TextInput):
 
 
 class JapaneseTimeInput(forms.TextInput):
-    """An `HH:MM` text box on the 24-hour clock, with the format beside it."""
+    """An `HH:MM` text box on the 24-hour clock, with the format beside it (hint=False: a table
+    of them says it once, above)."""
 
-    def __init__(self, attrs: dict[str, Any] | None = None):
+    def __init__(self, attrs: dict[str, Any] | None = None, *, hint: bool = True):
         base = {"inputmode": "numeric", "autocomplete": "off", "size": 6, "class": "time-input"}
         super().__init__({**base, **(attrs or {})})
+        self.hint = hint
 
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, dt.time):
@@ -87,12 +91,15 @@ class JapaneseTimeInput(forms.TextInput):
         context = super().get_context(name, value, attrs)
         widget_attrs = context["widget"]["attrs"]
         widget_attrs.setdefault("placeholder", "14:30")
-        hint = f"{widget_attrs.get('id', name)}_hint"
-        widget_attrs["aria-describedby"] = " ".join(filter(None, [widget_attrs.get("aria-describedby"), hint]))
+        if self.hint:
+            hint = f"{widget_attrs.get('id', name)}_hint"
+            widget_attrs["aria-describedby"] = " ".join(filter(None, [widget_attrs.get("aria-describedby"), hint]))
         return context
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         box = super().render(name, value, attrs, renderer)
+        if not self.hint:
+            return box
         field_id = (attrs or {}).get("id") or self.attrs.get("id") or name
         return format_html('<span class="time-field">{box}<small class="field-hint" id="{id}_hint">{hint}</small></span>',
                            box=box, id=field_id, hint=_("24-hour clock, e.g. 14:30"))

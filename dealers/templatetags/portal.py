@@ -11,6 +11,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.html import format_html
 
 from dealers.parsing.dates import date_label, month_label
 from dealers.parsing.era import era_year_label
@@ -113,3 +114,12 @@ def lookup(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.filter
+def nobr(value) -> str:
+    """A value read as one (a plate, a phone number, a chassis number, a date) that must never
+    wrap across lines: <span class="nobr">…</span>, escaped; "" stays "" (so |default works)."""
+    if value is None or value == "":
+        return ""
+    return format_html('<span class="nobr">{}</span>', value)
