@@ -37,8 +37,7 @@ _HEADER_FROM = re.compile(r"\*?(?:from|差出人|送信者)\s*\*?\s*[:：]", re.
 _HEADER_NEXT = re.compile(r"\*?(?:sent|date|to|cc|subject|送信日時|日時|宛先|件名)\s*\*?\s*[:：]", re.I)
 _DEVICE = re.compile(
     r"(?:sent from my [\w ]{1,40}|sent from (?:outlook|yahoo mail|mail for windows)[\w ]{0,30}"
-    r"|get outlook for (?:ios|android)\S*|(?:iphone|ipad|android|au|docomo|softbank|ymobile|\w{1,20}\s?の?スマ(?:ート)?(?:フォン|ホ))\s?から送信"
-    r"|.{0,20}携帯から送信)$",
+    r"|get outlook for (?:ios|android)\S*|.{1,30}から送信(?:しました)?[。.]?)$",
     re.I,
 )
 
