@@ -7,6 +7,7 @@ class DealersConfig(AppConfig):
     verbose_name = _("Dealers")
 
     def ready(self) -> None:
-        from dealers import admin_login, signals  # noqa: F401  (signals: connects the allauth MFA receivers)
+        from dealers import signals  # noqa: F401  (connects the allauth MFA receivers)
+        from dealers.admin.login import install
 
-        admin_login.install()
+        install()

@@ -1,6 +1,6 @@
 """Dealer staff and platform admins see customer data only in a session that passed the second
 factor (APPI). Platform admins log in to Django admin through the same allauth login
-(dealers.admin_login), never through the admin's own password-only form.
+(dealers.admin.login), never through the admin's own password-only form.
 
 The session flag MFA_SESSION_KEY is a cache of that fact. Only two places set it:
 - this middleware, when the user has a TOTP authenticator AND allauth's authentication

@@ -9,7 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # The vehicles layer reports new warnings through a hook instead of importing upward;
         # the warning notice (and its follow-up) are queued from here.
-        from notifications.warning_tasks import warnings_opened_queue
-        from vehicles.warning_hooks import warnings_opened_subscribe
+        from notifications.services.warning_notices import warning_notices_queue
+        from vehicles.services.warning_hooks import warnings_opened_subscribe
 
-        warnings_opened_subscribe(warnings_opened_queue)
+        warnings_opened_subscribe(warning_notices_queue)

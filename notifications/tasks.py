@@ -1,7 +1,7 @@
-"""Celery adapters: ids / ISO dates in, one service call, retry policy here.
-
-Celery autodiscovers only `tasks` modules, so the event-mail tasks are registered by importing
-them below.
+"""Celery adapters of the notifications layer: ids / ISO dates in, one service call, the retry
+policy here. Found by autodiscovery; routed by CELERY_TASK_ROUTES and scheduled by
+CELERY_BEAT_SCHEDULE (tconnect/settings.py). Services queue these by name
+(dealers.services.queueing), never by importing this module.
 """
 
 from __future__ import annotations
@@ -9,22 +9,20 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils import timezone
 
-from notifications.event_tasks import send_due_events_task, send_event_task
 from notifications.services.daily_run import daily_run
 from notifications.services.deliveries import deliveries_refresh
-from notifications.services.funnel_days import funnel_days_refresh_recent, funnel_days_refresh_year
+from notifications.services.events import due_events_send, event_send
+from notifications.services.funnel import funnel_days_refresh_recent, funnel_days_refresh_year
 from notifications.services.outbox import deliveries_release_stuck, deliveries_send_due
+from notifications.services.replies import replies_requeue_stuck, reply_mark_failed, reply_process
+from notifications.services.warning_notices import warning_notices_catch_up, warning_notices_for_vehicle
 
-__all__ = [
-    "refresh_deliveries", "refresh_funnel_recent", "refresh_funnel_year", "release_stuck_deliveries", "run_daily_task",
-    "send_due_deliveries", "send_due_events_task", "send_event_task",
-]
+# --- The daily run and the outbox ---------------------------------------------------------
 
 
-# The name matches CELERY_TASK_ROUTES (the bulk queue).
 @shared_task(name="notifications.tasks.run_daily", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def run_daily_task(business_date: str | None = None) -> dict:
     """Beat at 06:00 Asia/Tokyo with no argument (today), or a given ISO date."""
@@ -64,3 +62,68 @@ def refresh_funnel_year() -> dict:
     """Beat nightly at 03:00 Asia/Tokyo: the Results figures of the whole reportable year."""
     return {"rows": funnel_days_refresh_year()}
 
+
+# --- Dealer event mail --------------------------------------------------------------------
+
+
+@shared_task(name="notifications.send_event", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def send_event_task(event_id: int) -> int | None:
+    """Send one event if it is due (queued on commit when scheduled for now or the past)."""
+    return event_send(event_id=event_id)
+
+
+@shared_task(name="notifications.send_due_events", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def send_due_events_task() -> list[int]:
+    """Beat, every minute: send the scheduled events whose time has come."""
+    return due_events_send()
+
+
+# --- Replies ------------------------------------------------------------------------------
+
+REPLY_MAX_RETRIES = 5
+
+
+def _countdown(retries: int) -> int:
+    return min(2 ** retries, 60)
+
+
+@shared_task(name="notifications.reply_process", bind=True, acks_late=True, max_retries=REPLY_MAX_RETRIES)
+def reply_process_task(self, reply_id: int) -> str | None:
+    """Process one reply. Processing is idempotent (row lock + status), so a redelivered or
+    retried task is harmless. Database trouble is retried with backoff; when retries run out
+    the reply is marked failed with the error, for staff to see."""
+    try:
+        reply = reply_process(reply_id=reply_id)
+    except (OperationalError, InterfaceError, DatabaseError) as exc:
+        if self.request.retries >= REPLY_MAX_RETRIES:
+            reply_mark_failed(reply_id=reply_id, error=f"{type(exc).__name__}: {exc}")
+            raise
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+    except Exception as exc:
+        # Not transient (a bug or data it cannot handle): say so on the row instead of having
+        # the stuck-reply sweep re-queue it forever; the error still reaches the worker log.
+        reply_mark_failed(reply_id=reply_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return reply.status if reply is not None else None
+
+
+@shared_task(name="notifications.replies_requeue_stuck")
+def replies_requeue_stuck_task() -> int:
+    """Beat every few minutes: re-queue replies whose processing task was lost."""
+    return replies_requeue_stuck()
+
+
+# --- e-Care warning notices ---------------------------------------------------------------
+
+
+@shared_task(name="notifications.warning_notices_for_vehicle", ignore_result=True, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=5)
+def warning_notices_task(vehicle_id: int) -> int:
+    """Queued after an ingest transaction opened warnings (NotificationsConfig.ready subscribes)."""
+    return len(warning_notices_for_vehicle(vehicle_id=vehicle_id))
+
+
+@shared_task(name="notifications.warning_notices_catch_up", ignore_result=True)
+def warning_notices_catch_up_task() -> int:
+    """Beat every minute: warnings whose notice task was lost (broker down at ingest)."""
+    return warning_notices_catch_up()

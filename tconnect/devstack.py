@@ -134,9 +134,7 @@ def run() -> int:
     procs: list[subprocess.Popen] = []
     try:
         _manage("migrate", "--no-input", "-v", "0")
-        for optional in (("seed_demo", "--if-empty"), ("setup_schedules",)):
-            if _has_command(optional[0]):
-                _manage(*optional)
+        _manage("seed_demo", "--if-empty")
         host = os.environ.get("TCONNECT_HOST", "127.0.0.1")
         port = os.environ.get("TCONNECT_PORT", "8000")
         smtp_port = os.environ.get("TCONNECT_SMTP_PORT", "8025")
@@ -149,8 +147,6 @@ def run() -> int:
             "smtp": [py, manage, "inbound_smtp", "--host", "127.0.0.1", "--port", smtp_port],
         }
         for name, command in commands.items():
-            if name == "smtp" and not _has_command("inbound_smtp"):
-                continue
             procs.append(subprocess.Popen(command, cwd=BASE_DIR, start_new_session=True))
             _log(f"started {name} (pid {procs[-1].pid})")
         print(
@@ -177,10 +173,6 @@ def run() -> int:
         return 0
     finally:
         _stop(procs + helpers)
-
-
-def _has_command(name: str) -> bool:
-    return any((BASE_DIR / app / "management" / "commands" / f"{name}.py").exists() for app in ("dealers", "vehicles", "notifications"))
 
 
 def main(argv: list[str]) -> int:

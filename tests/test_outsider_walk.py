@@ -35,7 +35,7 @@ from tests.factories import (
     UserFactory,
     VehicleFactory,
 )
-from vehicles.credentials import credential_issue
+from vehicles.services.credentials import credential_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -475,7 +475,7 @@ def test_list_routes_show_outsiders_nothing_of_company_a(cast):
     assert not failures, "\n".join(failures)
 
 
-# --- Appointments and inquiries of the portal (notifications.portal_urls) --------------------
+# --- Appointments and inquiries of the portal (notifications.urls) --------------------
 
 
 def _portal_rows(cast: Cast, name: str):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tconnect.env import database_from_url, email_from_url
+from tconnect.env import cache_from_url, database_from_url, email_from_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
@@ -57,9 +57,42 @@ def test_database_url_parsing_accepts_socket_dir_and_tcp():
     assert (tcp["HOST"], tcp["PORT"], tcp["PASSWORD"], tcp["OPTIONS"]) == ("db", "6543", "p@ss", {"sslmode": "require"})
 
 
+def test_database_url_keeps_every_libpq_parameter():
+    """The old hand-written parser kept sslmode only: a search_path or a replica preference was lost."""
+    url = "postgresql://u@db:5432/app?sslmode=verify-full&options=-c%20search_path%3Dtconnect&target_session_attrs=read-write"
+    assert database_from_url(url)["OPTIONS"] == {
+        "sslmode": "verify-full", "options": "-c search_path=tconnect", "target_session_attrs": "read-write",
+    }
+
+
+def test_database_url_options_reach_postgresql(django_db_setup, django_db_blocker):
+    """An `options` parameter from DATABASE_URL is what the server session really runs with."""
+    from django.conf import settings
+    from django.db import connections
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    params = {**settings.DATABASES["default"], "OPTIONS": {"options": "-c application_name=from_the_url"}}
+    with django_db_blocker.unblock():
+        wrapper = DatabaseWrapper({**connections["default"].settings_dict, **params, "OPTIONS": params["OPTIONS"]})
+        try:
+            with wrapper.cursor() as cursor:
+                cursor.execute("SHOW application_name")
+                assert cursor.fetchone()[0] == "from_the_url"
+        finally:
+            wrapper.close()
+
+
+def test_cache_url_parsing():
+    assert cache_from_url("redis://127.0.0.1:6379/1")["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache_from_url("dbcache://tconnect_cache")["LOCATION"] == "tconnect_cache"
+
+
 def test_email_url_parsing():
     assert email_from_url("smtps://a:b@mx.example.jp")["EMAIL_PORT"] == 465
     assert email_from_url("file:///tmp/mail")["EMAIL_FILE_PATH"] == "/tmp/mail"
+    submission = email_from_url("submission://mailer:pw@smtp.example.jp")
+    assert (submission["EMAIL_PORT"], submission["EMAIL_USE_TLS"], submission["EMAIL_HOST_USER"]) == (587, True, "mailer")
+    assert email_from_url("locmem:")["EMAIL_BACKEND"] == "django.core.mail.backends.locmem.EmailBackend"
 
 
 def test_times_are_stored_in_utc_and_shown_in_tokyo(settings):

@@ -1,9 +1,15 @@
-"""Celery tasks of the vehicles layer: adapters that call one service each."""
+"""Celery adapters of the vehicles layer: one service call each, the retry policy here.
+
+Found by autodiscovery; routed and scheduled in tconnect/settings.py (CELERY_TASK_ROUTES,
+CELERY_BEAT_SCHEDULE).
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
+from vehicles.services.followup_escalation import followups_escalate
 from vehicles.services.telemetry_storage import telemetry_partitions_ensure, telemetry_purge
 
 
@@ -13,3 +19,10 @@ def telemetry_maintain() -> dict:
     created = telemetry_partitions_ensure(months_ahead=2)
     purged = telemetry_purge()
     return {"created": created, "dropped": purged.partitions_dropped, "batches_deleted": purged.batches_deleted}
+
+
+@shared_task(name="vehicles.followups_escalate", ignore_result=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def followups_escalate_task() -> dict:
+    """Beat every minute: escalate the overdue follow-ups (idempotent scan)."""
+    result = followups_escalate()
+    return {"escalated": result.escalated, "reassigned": result.reassigned}

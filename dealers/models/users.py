@@ -40,7 +40,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """Everyone who logs in: dealer staff, call-center agents, platform admins and car owners.
 
-    The role decides the tenant scope (see dealers.access): a company admin sees the company,
+    The role decides the tenant scope (see dealers.selectors.access): a company admin sees the company,
     store staff their store, a call-center agent the companies its desk serves (warnings only).
     """
 

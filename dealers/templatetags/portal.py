@@ -12,11 +12,11 @@ from django import template
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 
+from dealers.parsing.era import era_year_label
+
 register = template.Library()
 
 _JA_WEEKDAYS = "月火水木金土日"
-# (first day, era name, offset to subtract from the Gregorian year - 1)
-_ERAS = ((dt.date(2019, 5, 1), "令和", 2018), (dt.date(1989, 1, 8), "平成", 1988), (dt.date(1926, 12, 25), "昭和", 1925))
 
 
 def _japanese() -> bool:
@@ -76,11 +76,7 @@ def wareki(value) -> str:
         return ""
     if isinstance(day, dt.datetime):
         day = day.date()
-    for first, name, offset in _ERAS:
-        if day >= first:
-            n = day.year - offset
-            return f"{name}{'元' if n == 1 else n}年"
-    return ""
+    return era_year_label(day)
 
 
 @register.filter

@@ -1,3 +1,7 @@
+"""The models of this layer, one module per capability; re-exported for `from <app>.models import X`."""
+
+from notifications.models.events import DealerEvent, DealerEventStatus
+from notifications.models.funnel import FunnelDay
 from notifications.models.notices import (
     NEVER_REFUSED_CATEGORIES,
     REPLY_TOKEN_SQL,
@@ -11,29 +15,7 @@ from notifications.models.notices import (
     NoticeStatus,
     reply_token_new,
 )
-from notifications.models.schedules import DailyRun, ReminderPolicy
-
-__all__ = [
-    "NEVER_REFUSED_CATEGORIES",
-    "REPLY_TOKEN_SQL",
-    "Channel",
-    "DailyRun",
-    "Delivery",
-    "DeliveryAttempt",
-    "DeliveryStatus",
-    "Notice",
-    "NoticeCategory",
-    "NoticeKind",
-    "NoticeStatus",
-    "ReminderPolicy",
-    "reply_token_new",
-]
-
-from notifications.models.events import DealerEvent, DealerEventStatus
-
-__all__ += ["DealerEvent", "DealerEventStatus"]
-
-from notifications.models.replies import (  # noqa: E402
+from notifications.models.replies import (
     Inquiry,
     InquiryKind,
     InquiryStatus,
@@ -42,9 +24,30 @@ from notifications.models.replies import (  # noqa: E402
     ReplyOutcome,
     ReplyStatus,
 )
+from notifications.models.schedules import DailyRun, ReminderPolicy
 
-__all__ += ["Inquiry", "InquiryKind", "InquiryStatus", "Reply", "ReplyIntent", "ReplyOutcome", "ReplyStatus"]
-
-from notifications.models.funnel import FunnelDay  # noqa: E402
-
-__all__ += ["FunnelDay"]
+__all__ = [
+    "NEVER_REFUSED_CATEGORIES",
+    "REPLY_TOKEN_SQL",
+    "Channel",
+    "DailyRun",
+    "DealerEvent",
+    "DealerEventStatus",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "FunnelDay",
+    "Inquiry",
+    "InquiryKind",
+    "InquiryStatus",
+    "Notice",
+    "NoticeCategory",
+    "NoticeKind",
+    "NoticeStatus",
+    "ReminderPolicy",
+    "Reply",
+    "ReplyIntent",
+    "ReplyOutcome",
+    "ReplyStatus",
+    "reply_token_new",
+]

@@ -3,7 +3,7 @@
 Counting the funnel live means examining every notice of the period with its deliveries,
 replies and appointments (~4.5 µs a notice: a month of a 333,000-car company, 40,000 notices,
 takes ~190 ms; a year, seconds). These rows are refreshed set-based by
-notifications.services.funnel_days (recent days every 10 minutes, the year nightly), and the
+notifications.services.funnel (recent days every 10 minutes, the year nightly), and the
 Results page sums a few thousand of them whatever the period.
 """
 

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from vehicles.preferences import PartOfDay, Preference, part_of
+from vehicles.parsing.preferences import PartOfDay, Preference, part_of
 
 _KANJI = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _WEEKDAYS_JA = "月火水木金土日"

@@ -18,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dealers.calendar import BUSINESS_TZ
-from notifications.ics import CalendarEvent, calendar_text, mimetype
+from dealers.selectors.calendar import BUSINESS_TZ
 from notifications.models import Delivery, DeliveryStatus, Notice, NoticeKind, NoticeStatus
+from notifications.services.ics import CalendarEvent, calendar_text, mimetype
 from notifications.services.owner_notices import due_facts, owner_notice_send
 from vehicles.models import Appointment
 from vehicles.services.appointments import appointment_cancel, appointment_confirm, appointment_propose

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.models import DealerCompany
+from dealers.services.queueing import task_queue_on_commit
 from notifications.models import DailyRun, Delivery, Notice, ReminderPolicy
 from notifications.services import deliveries, notice_scan
 
@@ -131,7 +132,7 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True, rescan: bool
         business_date=business_date, defaults={"started_at": now, "finished_at": timezone.now(), "counts": result.as_counts()}
     )
     if queue_outbox:
-        transaction.on_commit(_queue_outbox, robust=True)  # the every-minute outbox scan catches up
+        _queue_outbox()  # the every-minute outbox scan catches up
     return result
 
 
@@ -153,8 +154,7 @@ def _statistics_refresh(*, notices: int, deliveries: int) -> None:
 
 
 def _queue_outbox() -> None:
-    from notifications.tasks import refresh_deliveries, refresh_funnel_recent, send_due_deliveries
-
-    refresh_deliveries.delay()
-    send_due_deliveries.delay()
-    refresh_funnel_recent.delay()  # the day's notices on the Results page now, not in ten minutes
+    task_queue_on_commit("notifications.tasks.refresh_deliveries")
+    task_queue_on_commit("notifications.tasks.send_due_deliveries")
+    # The day's notices on the Results page now, not in ten minutes.
+    task_queue_on_commit("notifications.tasks.refresh_funnel_recent")

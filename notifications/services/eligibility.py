@@ -15,8 +15,8 @@ Every notice scan selects `FROM vehicles_vehicle v` and adds ELIGIBILITY_JOINS a
 from __future__ import annotations
 
 from notifications.models import NEVER_REFUSED_CATEGORIES, Notice
-from vehicles.appointment_selectors import appointment_covers_sql
 from vehicles.models import Contract, ContractStatus, Customer, CustomerConsent, ServiceAvailability
+from vehicles.selectors.appointments import appointment_covers_sql
 
 _CONTRACT = Contract._meta.db_table
 _AVAILABILITY = ServiceAvailability._meta.db_table

@@ -18,14 +18,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealers.audit import audit_record
 from dealers.models import DealerCompany, Role, Store, User
-from notifications.event_selectors import event_audience_count, event_audience_sql, event_audience_vehicle_ids
+from dealers.services.audit import audit_record
+from dealers.services.queueing import task_queue_on_commit
 from notifications.models import REPLY_TOKEN_SQL, DealerEvent, DealerEventStatus, NoticeKind
+from notifications.selectors.events import event_audience_count, event_audience_sql, event_audience_vehicle_ids
 from notifications.services.deliveries import deliveries_create, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_COLUMNS, NOTICE_TABLE
-from notifications.services.event_mail import event_mail_render, event_notice_context, marketing_opt_out_url
-from notifications.services.render import Rendered
+from notifications.services.render import Rendered, event_mail_render, event_notice_context, marketing_opt_out_url
 from vehicles.models import Customer, Vehicle
 from vehicles.parsing.chassis import normalize_model_code
 
@@ -113,10 +113,7 @@ def event_schedule(*, event: DealerEvent, send_at: dt.datetime, actor: User | No
     locked.save(update_fields=["status", "send_at", "updated_at"])
     audit_record(action="event.schedule", target=locked, actor=actor, company=locked.company_id, send_at=send_at.isoformat())
     if send_at <= timezone.now():
-        from notifications.event_tasks import send_event_task
-
-        event_id = locked.pk
-        transaction.on_commit(lambda: send_event_task.delay(event_id), robust=True)  # due_events_send catches up
+        task_queue_on_commit("notifications.send_event", locked.pk)  # due_events_send catches up
     return locked
 
 
@@ -204,15 +201,10 @@ def event_send(*, event_id: int, now: dt.datetime | None = None) -> int | None:
         event.status, event.sent_at, event.recipient_count = DealerEventStatus.SENT, now, created
         event.save(update_fields=["status", "sent_at", "recipient_count", "updated_at"])
         audit_record(action="event.sent", target=event, actor=None, company=event.company_id, notices=created)
-        transaction.on_commit(_queue_outbox, robust=True)  # the every-minute outbox scan catches up
+        # The e-mail copies go through the outbox like every other notice's; its every-minute scan catches up.
+        task_queue_on_commit("notifications.tasks.send_due_deliveries")
     return created
 
-
-def _queue_outbox() -> None:
-    # The e-mail copies go through the outbox like every other notice's.
-    from notifications.tasks import send_due_deliveries
-
-    send_due_deliveries.delay()
 
 
 def due_events_send(*, now: dt.datetime | None = None) -> list[int]:

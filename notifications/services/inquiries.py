@@ -11,12 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealers.audit import audit_record
-from dealers.calendar import BUSINESS_TZ, StoreCalendar
 from dealers.models import Store, User
+from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
+from dealers.services.audit import audit_record
 from notifications.models import Inquiry, InquiryStatus, NoticeKind, Reply
 from notifications.services.owner_notices import notice_due, owner_notice_send
-from vehicles.capacity import open_window
+from vehicles.selectors.capacity import open_window
 from vehicles.services.appointments import proposed_times_check
 
 # An inquiry seen with less than this left of the business day is due at the next day's close.

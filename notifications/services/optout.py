@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from dealers.audit import audit_record
+from dealers.services.audit import audit_record
 from notifications.models import Delivery, DeliveryStatus, Notice, NoticeStatus
 from vehicles.models import CustomerConsent
 from vehicles.services.consent import consent_opt_out_by_token

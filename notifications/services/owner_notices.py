@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from dealers.calendar import business_date
 from dealers.models import Store
+from dealers.selectors.calendar import business_date
+from dealers.services.queueing import task_queue_on_commit
 from notifications.models import Delivery, Notice, NoticeCategory, NoticeKind
 from notifications.services.deliveries import deliveries_create
 from vehicles.models import Vehicle
@@ -77,7 +78,7 @@ def owner_notice_send(
     now = timezone.now()
     deliveries_create(send_after=today - dt.timedelta(days=1), send_on=today, kind=kind, source_id=source_id, now=now)
     if _inbox_deliver(notice.pk, now=now):
-        transaction.on_commit(_queue_outbox, robust=True)  # the every-minute outbox scan catches up
+        task_queue_on_commit("notifications.tasks.send_due_deliveries")  # the every-minute outbox scan catches up
     return notice
 
 
@@ -103,9 +104,4 @@ def _inbox_deliver(notice_id: int, *, now: dt.datetime) -> bool:
         cursor.execute(_INBOX_DELIVER_SQL, {"notice": notice_id, "now": now})
         return bool(cursor.fetchone()[0])
 
-
-def _queue_outbox() -> None:
-    from notifications.tasks import send_due_deliveries
-
-    send_due_deliveries.delay()
 

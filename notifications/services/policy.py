@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from dealers.audit import audit_record
 from dealers.models import DealerCompany, Role, User
+from dealers.services.audit import audit_record
 from notifications.models import ReminderPolicy
 
 POLICY_FIELDS = (

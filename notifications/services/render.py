@@ -2,18 +2,30 @@
 
 Templates: templates/notifications/<kind>/{subject.txt,body.txt,body.html}, rendered inside
 `translation.override(notice.language)` from the facts frozen on the notice (context), so
-rendering needs no query. Dealer event mail has its own renderer (legal footer, opt-out link).
+rendering needs no query.
+
+Dealer event mail carries the footer the law requires (特定電子メール法, domain §5): the sender
+(the dealer company's name), its postal address, a contact for complaints, the statement that the
+recipient may refuse further mail, and a one-click opt-out link. The sender block is frozen into
+the notice context when the notice is created; the opt-out link is signed per customer when the
+mail is rendered.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
-from notifications.models import Channel, Notice, NoticeKind
+from dealers.models import DealerCompany
+from notifications.models import Channel, DealerEvent, Notice, NoticeKind
+from vehicles.models import ConsentCategory, Customer
+from vehicles.services.consent import consent_opt_out_token
 
 
 @dataclass(frozen=True)
@@ -31,8 +43,6 @@ def reply_address(reply_token: str) -> str:
 def notice_render(notice: Notice, *, channel: str = Channel.EMAIL) -> Rendered:
     """Render a stored notice for a channel (the channel only changes how to reply)."""
     if notice.kind == NoticeKind.EVENT:
-        from notifications.services.event_mail import event_notice_render
-
         return event_notice_render(notice)  # type: ignore[return-value]
     values = {
         **(notice.context or {}),
@@ -56,3 +66,74 @@ def notice_render(notice: Notice, *, channel: str = Channel.EMAIL) -> Rendered:
 def _window_open(notice: Notice) -> bool:
     opens = (notice.context or {}).get("window_opens_on")
     return bool(opens) and notice.send_on is not None and str(notice.send_on) >= str(opens)[:10]
+
+
+TEMPLATE_DIR = "notifications/event"
+
+
+def sender_block(company: DealerCompany) -> dict[str, str]:
+    return {
+        "name": company.name,
+        "postal_address": company.postal_address,
+        "phone": company.phone,
+        "complaints_contact": company.complaints_contact,
+    }
+
+
+def event_notice_context(event: DealerEvent) -> dict[str, Any]:
+    """The facts shared by every notice of the event (JSON-safe: stored on Notice.context)."""
+    stores = sorted(event.stores.all(), key=lambda s: s.code)
+    return {
+        "event": {
+            "id": event.pk,
+            "title": event.title,
+            "body": event.body,
+            "starts_on": event.starts_on.isoformat(),
+            "ends_on": event.ends_on.isoformat(),
+            "stores": [{"name": s.name, "address": s.address, "phone": s.phone} for s in stores],
+        },
+        "sender": sender_block(event.company),
+    }
+
+
+def marketing_opt_out_url(customer: Customer | int) -> str:
+    """Absolute one-click opt-out URL for the customer's marketing mail."""
+    if isinstance(customer, int):
+        customer = Customer(pk=customer)  # the token only needs the id
+    token = consent_opt_out_token(customer, ConsentCategory.MARKETING)
+    return settings.SITE_URL + reverse("optout:confirm", args=[token])
+
+
+def marketing_mail_headers(opt_out_url: str) -> dict[str, str]:
+    """RFC 2369 / RFC 8058 headers: mail clients show an unsubscribe button that POSTs."""
+    return {"List-Unsubscribe": f"<{opt_out_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def _template_context(context: dict[str, Any], *, customer_name: str, opt_out_url: str) -> dict[str, Any]:
+    event = dict(context["event"])
+    event["starts_on"] = dt.date.fromisoformat(event["starts_on"])
+    event["ends_on"] = dt.date.fromisoformat(event["ends_on"])
+    return {**context, "event": event, "customer_name": customer_name, "opt_out_url": opt_out_url}
+
+
+def event_mail_render(*, context: dict[str, Any], customer_name: str, opt_out_url: str, language: str) -> Rendered:
+    """Subject / text / html of an event mail in the recipient's language, with the footer."""
+    values = _template_context(context, customer_name=customer_name, opt_out_url=opt_out_url)
+    with translation.override(language):
+        subject = render_to_string(f"{TEMPLATE_DIR}/subject.txt", values)
+        text = render_to_string(f"{TEMPLATE_DIR}/body.txt", values)
+        html = render_to_string(f"{TEMPLATE_DIR}/body.html", values)
+    return Rendered(
+        subject=" ".join(subject.split()), text=text, html=html, headers=marketing_mail_headers(opt_out_url)
+    )
+
+
+def event_notice_render(notice: Notice) -> Rendered:
+    """Render a stored event notice (for the outbox's e-mail copy and the inbox APIs)."""
+    customer = notice.customer
+    return event_mail_render(
+        context=notice.context,
+        customer_name=customer.name if customer else "",
+        opt_out_url=marketing_opt_out_url(notice.customer_id) if notice.customer_id else "",
+        language=notice.language,
+    )

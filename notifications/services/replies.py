@@ -18,13 +18,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dealers.audit import audit_record
-from dealers.calendar import business_date
+from dealers.selectors.calendar import business_date
+from dealers.services.audit import audit_record
+from dealers.services.queueing import task_queue_on_commit
 from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
 from notifications.parsing.intent import reply_intent
 from notifications.parsing.mail import InboundMail
 from notifications.parsing.when import parse_when
-from vehicles.preferences import Preference
+from notifications.services.reply_outcomes import reply_act
+from vehicles.parsing.preferences import Preference
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +54,7 @@ def notice_for_reply_token(token: str, *, now: dt.datetime | None = None) -> Not
 
 
 def _queue(reply_id: int) -> None:
-    from notifications.reply_tasks import reply_process_task
-
-    reply_process_task.delay(reply_id)
+    task_queue_on_commit("notifications.reply_process", reply_id)
 
 
 @transaction.atomic
@@ -73,7 +73,7 @@ def reply_receive(
     )
     if created:
         audit_record(action="reply.receive", target=reply, actor=sender_user, company=notice.company_id, channel=channel)
-        transaction.on_commit(lambda: _queue(reply.pk), robust=True)  # a lost task is re-queued by replies_requeue_stuck
+        _queue(reply.pk)  # a lost task is re-queued by replies_requeue_stuck
     return reply, created
 
 
@@ -100,8 +100,6 @@ def reply_receive_mail(*, token: str, mail: InboundMail) -> Reply | None:
 
 def reply_process(*, reply_id: int) -> Reply | None:
     """Process one reply exactly once (see the module docstring)."""
-    from notifications.services.reply_outcomes import reply_act
-
     with transaction.atomic():
         reply = (
             Reply.objects.select_for_update(of=("self",))

@@ -22,17 +22,17 @@ from typing import Any
 
 from django.utils import timezone
 
-from dealers.calendar import BUSINESS_TZ, StoreCalendar, business_date
 from dealers.models import Store
+from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar, business_date
 from notifications.models import InquiryKind, NoticeKind, Reply, ReplyIntent, ReplyOutcome
 from notifications.parsing.when import parse_when
 from notifications.services.appointment_notices import appointment_facts
 from notifications.services.inquiries import inquiry_open
 from notifications.services.owner_notices import notice_due, owner_notice_send
-from vehicles.appointment_selectors import alternatives, appointment_open_for_due
 from vehicles.models import Appointment
 from vehicles.models.appointments import OPEN_STATES
-from vehicles.preferences import Preference
+from vehicles.parsing.preferences import Preference
+from vehicles.selectors.appointments import alternatives, appointment_open_for_due
 from vehicles.services.appointments import (
     AppointmentExists,
     BookingResult,

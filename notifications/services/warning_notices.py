@@ -9,10 +9,11 @@ paired, like every navi message), and the app, both inbox channels delivered on 
 e-mail: the warning is for the driver, now.
 
 What the notice must never say: anything about passing or failing the OBD check of the shaken.
-That is a dealer-side flag only (vehicles.selectors_obd), domain §2.
+That is a dealer-side flag only (vehicles.selectors.obd), domain §2.
 
-Entry points: `warning_notice_create` (one warning), `warning_notices_for_vehicle` (the task
-queued after a batch opened warnings), `warning_notices_catch_up` (the periodic safety net).
+Entry points: `warning_notice_create` (one warning), `warning_notices_queue` (subscribed to the
+vehicles layer's warnings_opened hook: queues `warning_notices_for_vehicle` after the ingest
+commits), `warning_notices_catch_up` (the periodic safety net).
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from dealers.calendar import BUSINESS_TZ, business_date
+from dealers.selectors.calendar import BUSINESS_TZ, business_date
+from dealers.services.queueing import task_queue_on_commit
 from notifications.models import Delivery, Notice, NoticeKind
 from notifications.services.owner_notices import store_facts, vehicle_facts
 from vehicles.models import ConsentCategory, Equipment, FollowUp, VehicleWarning, WarningKind
+from vehicles.selectors.telemetry import diagnostic_code_describe
 from vehicles.services.followups import FOLLOWUP_SEVERITIES, followup_open_for_warning
-from vehicles.telemetry.codes import diagnostic_code_describe
 
 # Warnings older than this without a notice are left alone by the scans: telling an owner
 # about yesterday's lamp days later helps nobody, and the dealer has the follow-up anyway.
@@ -166,3 +168,9 @@ def _create_each(warning_ids, now: dt.datetime) -> list[Notice]:
         if notice is not None:
             notices.append(notice)
     return notices
+
+
+def warning_notices_queue(vehicle_id: int) -> None:
+    """Queue the car's warning notices after the ingest transaction commits. Should the broker be
+    down then, the batch still succeeds: the catch-up scan sends the notice within a minute."""
+    task_queue_on_commit("notifications.warning_notices_for_vehicle", vehicle_id)

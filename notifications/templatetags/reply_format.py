@@ -9,7 +9,7 @@ from django import template
 from django.utils import translation
 from django.utils.dates import MONTHS, WEEKDAYS_ABBR
 
-from dealers.calendar import BUSINESS_TZ
+from dealers.selectors.calendar import BUSINESS_TZ
 
 register = template.Library()
 _WEEKDAYS_JA = "月火水木金土日"

@@ -23,16 +23,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from dealers.access import store_get, stores_for
-from dealers.calendar import BUSINESS_TZ
-from dealers.portal import dealer_scope
+from dealers.selectors.access import store_get, stores_for
+from dealers.selectors.calendar import BUSINESS_TZ
+from dealers.views.portal import dealer_scope
 from notifications.services.appointment_notices import (
     appointment_cancel_notify,
     appointment_confirm_notify,
     appointment_propose_notify,
 )
-from vehicles.appointment_selectors import appointment_get_for_staff, appointments_for_staff, slots_available
 from vehicles.models import AppointmentState
+from vehicles.selectors.appointments import appointment_get_for_staff, appointments_for_staff, slots_available
 from vehicles.services.appointments import (
     appointment_mark_arrived,
     appointment_mark_completed,

@@ -14,14 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dealers.access import staff_scope, stores_for
 from dealers.models import DealerCompany
-from dealers.portal import dealer_scope, is_htmx
-from notifications.event_portal import event_results
-from notifications.event_selectors import event_get_for_staff, events_for_staff
+from dealers.selectors.access import staff_scope, stores_for
+from dealers.views.portal import dealer_scope, is_htmx
+from notifications.forms.events import EventForm, ScheduleForm
 from notifications.models import DealerEventStatus
+from notifications.selectors.events import event_get_for_staff, event_results, events_for_staff
 from notifications.services.events import event_cancel, event_create, event_preview, event_schedule
-from notifications.views.event_forms import EventForm, ScheduleForm
 
 LIST_SIZE = 100
 

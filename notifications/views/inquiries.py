@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from dealers.keyset import keyset_page
-from dealers.portal import dealer_scope, query_without
+from dealers.selectors.keyset import keyset_page
+from dealers.views.portal import dealer_scope, query_without
 from notifications.models import InquiryStatus
-from notifications.reply_selectors import inquiries_for_staff, inquiry_get_for_staff
+from notifications.selectors.replies import inquiries_for_staff, inquiry_get_for_staff
 from notifications.services.inquiries import inquiry_answer, inquiry_close
 
 PAGE_SIZE = 50

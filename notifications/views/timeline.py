@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from dealers.portal import is_htmx
-from notifications.selectors import vehicle_timeline
-from vehicles.selectors import vehicle_get_for_staff
+from dealers.views.portal import is_htmx
+from notifications.selectors.inbox import vehicle_timeline
+from vehicles.selectors.vehicles import vehicle_get_for_staff
 
 
 @login_required

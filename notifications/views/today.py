@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from notifications.models import NoticeKind
-from notifications.today import today_board
+from notifications.selectors.today import today_board
 
 
 @login_required

@@ -272,7 +272,7 @@ def main(argv: list[str]) -> int:
         manager = User.objects.get(email="manager@kanto.example.jp")
         staff = User.objects.select_related("store").get(email="staff@kanto.example.jp")
         _activity(staff)
-        from notifications.services.funnel_days import funnel_days_refresh_recent
+        from notifications.services.funnel import funnel_days_refresh_recent
 
         funnel_days_refresh_recent()  # the Results page reads the counted day rows (beat: every 10 minutes)
         total = Vehicle.objects.count()

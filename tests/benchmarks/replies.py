@@ -184,7 +184,7 @@ def _queries_per_reply(store) -> int:
     from django.utils import timezone
 
     from notifications.services.replies import reply_process
-    from vehicles.preferences import PartOfDay, Preference
+    from vehicles.parsing.preferences import PartOfDay, Preference
 
     notices = _notices(store, "count", 1)
     [reply_id] = _replies(notices, lambda i: [Preference(timezone.localdate() + dt.timedelta(days=3), part=PartOfDay.AFTERNOON)])
@@ -197,7 +197,7 @@ def _paced(store, count: int) -> list[float]:
     from django.utils import timezone
 
     from notifications.services.replies import reply_receive
-    from vehicles.preferences import PartOfDay, Preference
+    from vehicles.parsing.preferences import PartOfDay, Preference
 
     notices = _notices(store, "paced", count)
     day = timezone.localdate() + dt.timedelta(days=2)
@@ -218,8 +218,8 @@ def _burst(app, store, count: int) -> tuple[float, list[float]]:
     from django.utils import timezone
 
     from notifications.models import Reply
-    from notifications.reply_tasks import reply_process_task
-    from vehicles.preferences import PartOfDay, Preference
+    from notifications.tasks import reply_process_task
+    from vehicles.parsing.preferences import PartOfDay, Preference
 
     notices = _notices(store, "burst", count)
     day = timezone.localdate() + dt.timedelta(days=2)
@@ -240,11 +240,11 @@ def _burst(app, store, count: int) -> tuple[float, list[float]]:
 def _contention(store, count: int) -> dict:
     from django.utils import timezone
 
-    from dealers.calendar import BUSINESS_TZ
+    from dealers.selectors.calendar import BUSINESS_TZ
     from notifications.models import Notice, Reply
-    from notifications.reply_tasks import reply_process_task
+    from notifications.tasks import reply_process_task
     from vehicles.models import Appointment, SlotBooking
-    from vehicles.preferences import Preference
+    from vehicles.parsing.preferences import Preference
 
     notices = _notices(store, "slot", count)
     day = timezone.localdate() + dt.timedelta(days=2)

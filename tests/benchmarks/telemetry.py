@@ -90,7 +90,7 @@ def _setup(env: dict[str, str], vehicles: int) -> list[tuple[int, str]]:
     code = f"""
 import json
 from tests.factories import VehicleFactory, DealerCompanyFactory
-from vehicles.credentials import credential_issue
+from vehicles.services.credentials import credential_issue
 company = DealerCompanyFactory()
 cars = VehicleFactory.create_batch({vehicles}, company=company, customer=None)
 print(json.dumps([[car.pk, credential_issue(vehicle=car).token] for car in cars]))

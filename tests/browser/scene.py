@@ -7,11 +7,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from dealers.calendar import BUSINESS_TZ
 from dealers.models import CalendarException, ClosingRule
+from dealers.selectors.calendar import BUSINESS_TZ
 from notifications.models import Channel, DeliveryStatus
 from notifications.services.events import event_create
-from notifications.services.funnel_days import funnel_days_refresh_recent
+from notifications.services.funnel import funnel_days_refresh_recent
 from tests.factories import CompanyAdminFactory, CustomerFactory, DealerCompanyFactory, StoreFactory
 from tests.portal.builders import appointment, campaign, followup, inquiry, notice, recall_target, reply
 from tests.portal.conftest import plated_vehicle

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dealers.calendar import BUSINESS_TZ
+from dealers.selectors.calendar import BUSINESS_TZ
 from notifications.models import InquiryStatus
 from tests.browser.conftest import log_in
 from tests.factories import CustomerFactory, StoreFactory, StoreStaffFactory

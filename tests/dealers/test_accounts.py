@@ -23,7 +23,7 @@ from tests.factories import (
     UserFactory,
     VehicleFactory,
 )
-from vehicles.selectors import vehicles_for_followup
+from vehicles.selectors.vehicles import vehicles_for_followup
 
 pytestmark = pytest.mark.django_db
 

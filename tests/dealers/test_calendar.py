@@ -1,4 +1,4 @@
-"""Store business calendars and call-center desk hours (dealers/calendar.py, domain §6).
+"""Store business calendars and call-center desk hours (dealers/selectors/calendar.py, domain §6).
 
 Holiday facts used below (jpholiday, checked against the Cabinet Office list):
 2025-05-05 こどもの日 (Mon), 2025-05-06 みどりの日 振替休日 (Tue), 2025-09-15 敬老の日 (Mon),
@@ -18,7 +18,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from dealers.calendar import (
+from dealers.models import CalendarException, CallCenterDesk, ClosingRule, Store, StoreHours
+from dealers.models.calendar import Weekday, WeekOfMonth
+from dealers.selectors.calendar import (
     BUSINESS_TZ,
     ClosingRuleSpec,
     ExceptionSpec,
@@ -31,8 +33,6 @@ from dealers.calendar import (
     store_is_open,
     store_next_opening,
 )
-from dealers.models import CalendarException, CallCenterDesk, ClosingRule, Store, StoreHours
-from dealers.models.calendar import Weekday, WeekOfMonth
 from tests.factories import CallCenterDeskFactory, StoreFactory
 
 JST = ZoneInfo("Asia/Tokyo")

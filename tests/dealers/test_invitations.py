@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from dealers.models import AuditEntry, Invitation, Role, User
-from dealers.services import InvitationNotOpen, invitation_accept, staff_deactivate, staff_invite
+from dealers.services.staff import InvitationNotOpen, invitation_accept, staff_deactivate, staff_invite
 from tests.auth import PASSWORD, login_staff
 from tests.factories import (
     CallCenterAgentFactory,

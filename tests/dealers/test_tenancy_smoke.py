@@ -27,6 +27,6 @@ def test_store_staff_sees_only_own_store():
     staff = StoreStaffFactory(store=store)
     mine = VehicleFactory(company=store.company, store=store)
     VehicleFactory(company=store.company, store=other)
-    from vehicles.selectors import vehicles_for_staff
+    from vehicles.selectors.vehicles import vehicles_for_staff
 
     assert list(vehicles_for_staff(staff)) == [mine]

@@ -63,7 +63,7 @@ def _close_worker_connections(**_kwargs) -> None:
 
 @pytest.fixture
 def celery_worker(broker, transactional_db):
-    for module in ("notifications.reply_tasks", "notifications.tasks"):  # registers the tasks
+    for module in ("notifications.tasks", "notifications.tasks"):  # registers the tasks
         importlib.import_module(module)
     _point_at(broker)
     task_postrun.connect(_close_worker_connections, weak=False)

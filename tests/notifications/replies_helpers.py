@@ -15,7 +15,7 @@ from notifications.services.daily_run import daily_run
 from notifications.services.replies import reply_process, reply_receive
 from tests.factories import UserFactory
 from tests.notifications.pipeline import connected_car
-from vehicles.preferences import PartOfDay, Preference
+from vehicles.parsing.preferences import PartOfDay, Preference
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 EXPIRY = dt.date(2026, 5, 31)

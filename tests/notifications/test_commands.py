@@ -1,4 +1,4 @@
-"""manage.py run_daily / setup_schedules and the Celery task adapters."""
+"""manage.py run_daily and the Celery task adapters."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django_celery_beat.models import PeriodicTask
 
+from dealers.services import queueing
 from notifications import tasks
 from notifications.models import DailyRun, Notice
 from tests.notifications.pipeline import connected_car
@@ -70,32 +70,19 @@ def test_run_daily_defaults_to_today_in_tokyo(time_machine):
     assert call("run_daily").startswith("2027-02-28: 1 notices")
 
 
-def test_setup_schedules_is_idempotent():
-    call("setup_schedules")
-    call("setup_schedules")
-    tasks_by_name = {t.task: t for t in PeriodicTask.objects.all()}
-    assert PeriodicTask.objects.count() == 7
-    daily = tasks_by_name["notifications.tasks.run_daily"]
-    assert (daily.crontab.hour, daily.crontab.minute, str(daily.crontab.timezone)) == ("6", "0", "Asia/Tokyo")
-    assert tasks_by_name["notifications.tasks.send_due_deliveries"].interval.every == 1
-    assert tasks_by_name["notifications.tasks.release_stuck_deliveries"].interval.every == 5
-    assert tasks_by_name["notifications.tasks.refresh_deliveries"].interval.every == 15
-    assert "notifications.send_due_events" in tasks_by_name
-    assert tasks_by_name["notifications.tasks.refresh_funnel_recent"].interval.every == 10
-    year = tasks_by_name["notifications.tasks.refresh_funnel_year"]
-    assert (year.crontab.hour, year.crontab.minute, str(year.crontab.timezone)) == ("3", "0", "Asia/Tokyo")
-
-
 def test_tasks_are_thin_adapters(time_machine, django_capture_on_commit_callbacks, monkeypatch):
     time_machine.move_to(dt.datetime(2027, 2, 28, 6, 0, tzinfo=dt.UTC), tick=False)
     connected_car()
     queued = []
-    monkeypatch.setattr(tasks.send_due_deliveries, "delay", lambda *a, **k: queued.append("send"))
-    monkeypatch.setattr(tasks.refresh_deliveries, "delay", lambda *a, **k: queued.append("refresh"))
+    monkeypatch.setattr(queueing, "task_publish", lambda name, *args: queued.append(name))
     with django_capture_on_commit_callbacks(execute=True):
         counts = tasks.run_daily_task("2027-02-28")
     assert counts["notices"]["shaken"] == 1
-    assert queued == ["refresh", "send"]  # queued after the run commits
+    # Queued by name after the run commits (the outbox, pending deliveries, the Results figures).
+    assert queued == [
+        "notifications.tasks.refresh_deliveries", "notifications.tasks.send_due_deliveries",
+        "notifications.tasks.refresh_funnel_recent",
+    ]
     assert tasks.refresh_deliveries() == {"cancelled": 0, "unpaused": 0, "inbox_delivered": 0}
     assert tasks.send_due_deliveries() == {"inbox_delivered": 0, "delivered": 1, "retrying": 0, "failed": 0, "cancelled": 0}
     assert tasks.release_stuck_deliveries() == {"requeued": 0, "failed": 0}

@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dealers.models import AuditEntry
-from notifications.event_selectors import event_audience_count, event_get_for_staff
 from notifications.models import Channel, DealerEventStatus, Delivery, DeliveryStatus, Notice
-from notifications.services.event_mail import event_notice_render, marketing_opt_out_url
+from notifications.selectors.events import event_audience_count, event_get_for_staff
 from notifications.services.events import (
     due_events_send,
     event_cancel,
@@ -20,6 +19,7 @@ from notifications.services.events import (
     event_schedule,
     event_send,
 )
+from notifications.services.render import event_notice_render, marketing_opt_out_url
 from tests.factories import (
     CompanyAdminFactory,
     ContractFactory,

@@ -13,8 +13,8 @@ from notifications.models import Delivery, DeliveryStatus, Notice
 from tests.auth import app_login
 from tests.factories import StoreFactory, UserFactory
 from tests.notifications.pipeline import connected_car, run
-from vehicles.credentials import credential_issue
 from vehicles.models import Equipment
+from vehicles.services.credentials import credential_issue
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -119,7 +119,7 @@ def test_owner_inbox_query_count_does_not_grow(cast, django_assert_num_queries):
 def test_owner_inbox_is_paginated(cast):
     for day in ("2027-04-30", "2027-05-17", "2027-06-01"):
         run(day)
-    from notifications.api.views import InboxPagination
+    from notifications.api.inbox import InboxPagination
 
     client = api(cast["alice"])
     InboxPagination.page_size, original = 2, InboxPagination.page_size

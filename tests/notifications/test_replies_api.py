@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from notifications.models import Notice, NoticeStatus, Reply
 from tests.factories import StoreFactory, StoreStaffFactory, UserFactory
 from tests.notifications.replies_helpers import TUESDAY, WEDNESDAY, jst, owner_car, reminder
-from vehicles.credentials import credential_issue
+from vehicles.services.credentials import credential_issue
 
 pytestmark = pytest.mark.django_db
 

@@ -14,14 +14,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from notifications.models import Delivery, Notice, Reply, ReplyStatus
-from notifications.reply_tasks import reply_process_task
 from notifications.services.replies import replies_requeue_stuck
+from notifications.tasks import reply_process_task
 from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
 from tests.notifications.celery_harness import wait_for
 from tests.notifications.replies_helpers import TUESDAY, WEDNESDAY, jst, owner_car, reminder
-from vehicles.credentials import credential_issue
 from vehicles.models import Appointment, SlotBooking
+from vehicles.services.credentials import credential_issue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 broker, celery_worker = celery_harness.broker, celery_harness.celery_worker  # the fixtures

@@ -8,9 +8,9 @@ from email.mime.text import MIMEText
 
 import pytest
 
-from notifications.ics import CalendarEvent, calendar_text, fold
-from notifications.inbound_smtp import token_from_address
+from notifications.api.smtp import token_from_address
 from notifications.parsing.mail import MalformedMail, decode, mail_parse, strip_quoted
+from notifications.services.ics import CalendarEvent, calendar_text, fold
 
 
 def _raw(body: bytes, *, charset: str, encoding: str = "8bit", headers: str = "") -> bytes:

@@ -272,7 +272,7 @@ def test_mark_failed_only_touches_unprocessed_replies(open_now, notice):
     ],
 )
 def test_inquiry_due_at_follows_business_hours(store, received, due):
-    from dealers.calendar import StoreCalendar
+    from dealers.selectors.calendar import StoreCalendar
 
     assert inquiry_due_at(StoreCalendar.for_store(store), received) == due
 
@@ -301,7 +301,7 @@ def test_admin_lists_are_read_only_and_do_not_grow_queries(client, open_now, sto
 def test_staff_see_inquiries_and_replies_of_their_scope_only(open_now, store, car, notice):
     from django.http import Http404
 
-    from notifications.reply_selectors import inquiries_open_for_staff, inquiry_get_for_staff, replies_for_staff
+    from notifications.selectors.replies import inquiries_open_for_staff, inquiry_get_for_staff, replies_for_staff
     from tests.factories import CompanyAdminFactory
 
     reply = process(receive(notice, intent="ask", text="質問"))

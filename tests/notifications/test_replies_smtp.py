@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 from time_machine import escape_hatch
 
-from notifications.inbound_smtp import reply_smtp_controller
+from notifications.api.smtp import reply_smtp_controller
 from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
 from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness

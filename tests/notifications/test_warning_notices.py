@@ -17,8 +17,8 @@ from notifications.services.render import notice_render
 from notifications.services.warning_notices import warning_notice_create, warning_notices_catch_up
 from tests.notifications.pipeline import consent
 from tests.vehicles.ecare_helpers import TUESDAY_11, desk_for, ecare_car, jst, open_warning
-from vehicles.credentials import credential_issue
 from vehicles.models import FollowUp, VehicleWarning
+from vehicles.services.credentials import credential_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +241,7 @@ def test_the_notice_task_is_queued_only_after_a_batch_opened_warnings(time_machi
 
 
 def test_catch_up_ignores_old_warnings_and_the_task_is_thin(night):
-    from notifications.warning_tasks import warning_notices_catch_up_task, warning_notices_task
+    from notifications.tasks import warning_notices_catch_up_task, warning_notices_task
 
     car = ecare_car()
     open_warning(car, "lamp:eps", severity="see_dealer_soon", at=WEDNESDAY_0230 - dt.timedelta(hours=25))

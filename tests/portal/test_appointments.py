@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dealers.calendar import BUSINESS_TZ
+from dealers.selectors.calendar import BUSINESS_TZ
 from notifications.models import Notice, NoticeKind
 from tests.portal.builders import appointment
 from tests.portal.conftest import plated_vehicle

@@ -50,9 +50,9 @@ def test_campaign_list_query_count_is_fixed_however_many_campaigns(cast, as_alic
 
 
 def test_campaign_list_pages_newest_first(cast, as_alice, monkeypatch):
-    import vehicles.recall_portal
+    import vehicles.selectors.recalls
 
-    monkeypatch.setattr(vehicles.recall_portal, "CAMPAIGNS_PER_PAGE", 2)
+    monkeypatch.setattr(vehicles.selectors.recalls, "CAMPAIGNS_PER_PAGE", 2)
     for day in (1, 3, 2):
         recall_target(plated_vehicle(store=cast.store1), campaign_=campaign(published_on=dt.date(2026, 5, day)))
     first = as_alice.get("/recalls/")

@@ -10,9 +10,9 @@ import io
 import pytest
 from django.utils import timezone
 
-from notifications.funnel import notice_funnel
 from notifications.models import Channel, DeliveryStatus, FunnelDay
-from notifications.services.funnel_days import funnel_days_refresh, funnel_days_refresh_recent
+from notifications.selectors.funnel import notice_funnel
+from notifications.services.funnel import funnel_days_refresh, funnel_days_refresh_recent
 from tests.portal.builders import appointment, notice, reply
 from tests.portal.conftest import plated_vehicle
 

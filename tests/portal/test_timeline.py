@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import Channel, DeliveryStatus
-from notifications.selectors import vehicle_timeline
+from notifications.selectors.inbox import vehicle_timeline
 from tests.portal.builders import appointment, inquiry, notice, recall_target, reply
 from tests.portal.conftest import plated_vehicle
 from vehicles.models import VehicleWarning

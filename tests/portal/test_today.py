@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from dealers.calendar import BUSINESS_TZ
+from dealers.selectors.calendar import BUSINESS_TZ
 from tests.portal.builders import appointment, followup, inquiry, notice, reply
 from tests.portal.conftest import plated_vehicle
 
@@ -105,9 +105,9 @@ def test_today_query_count_is_fixed(cast, as_alice, django_assert_num_queries):
 
 
 def test_full_lists_are_counted_apart_at_a_fixed_cost(cast, as_alice, django_assert_num_queries, monkeypatch):
-    import notifications.today
+    import notifications.selectors.today
 
-    monkeypatch.setattr(notifications.today, "LIST_CAP", 3)
+    monkeypatch.setattr(notifications.selectors.today, "LIST_CAP", 3)
     _busy_store(cast.store1, 7)
     as_alice.get("/today/")
     # The ten queries above, plus one count for each full list: follow-ups, requests,

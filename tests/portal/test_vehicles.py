@@ -143,9 +143,9 @@ def test_keyset_pages_forward_and_back(cast, as_alice):
 def test_search_pages_the_same_whether_matches_are_few_or_dense(cast, as_alice, monkeypatch, cap):
     """Up to SEARCH_ID_CAP matches the page is taken from their ids; beyond it (dense input)
     the scope is walked in page order. Both give the same pages."""
-    import vehicles.search
+    import vehicles.selectors.search
 
-    monkeypatch.setattr(vehicles.search, "SEARCH_ID_CAP", cap)
+    monkeypatch.setattr(vehicles.selectors.search, "SEARCH_ID_CAP", cap)
     owner = CustomerFactory(company=cast.company, name="品川 一郎")  # matched by name and by plate
     cars = [plated_vehicle(store=cast.store1, plate=("品川", "330", "さ", n + 1), customer=owner if n % 2 else None)
             for n in range(55)]

@@ -12,7 +12,6 @@ from dealers.models import AuditEntry, Store
 from tests.adminform import form_data
 from tests.auth import login_staff
 from tests.factories import ContractFactory, CustomerFactory, StoreFactory, VehicleFactory
-from vehicles.credentials import credential_authenticate, credential_issue
 from vehicles.models import (
     ConsentRecord,
     Contract,
@@ -24,6 +23,7 @@ from vehicles.models import (
     VehicleCredential,
 )
 from vehicles.services import vehicle_register_store
+from vehicles.services.credentials import credential_authenticate, credential_issue
 
 pytestmark = pytest.mark.django_db
 

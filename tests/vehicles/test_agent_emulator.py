@@ -25,8 +25,8 @@ from tests.factories import VehicleFactory
 from vehicles.agent.car import CarReader, connect
 from vehicles.agent.spool import Spool
 from vehicles.agent.upload import Uploader, batch_new, spool_flush
-from vehicles.credentials import credential_issue
 from vehicles.models import TelemetryBatch, TelemetryReading, Vehicle, VehicleState, VehicleWarning
+from vehicles.services.credentials import credential_issue
 
 LAUNCHER = Path(__file__).with_name("elm_launcher.py")
 VIN = "SB1ZS3JE60E282102"  # python-obd's own decoder returns SB1ZS3JE60E28

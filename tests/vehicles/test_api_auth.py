@@ -21,7 +21,7 @@ from tests.factories import (
     UserFactory,
     VehicleFactory,
 )
-from vehicles.credentials import credential_issue, credential_revoke_all
+from vehicles.services.credentials import credential_issue, credential_revoke_all
 
 pytestmark = pytest.mark.django_db
 

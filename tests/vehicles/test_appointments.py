@@ -17,10 +17,10 @@ from django.db import IntegrityError, connection, transaction
 from dealers.models import AuditEntry, CalendarException
 from tests.auth import login_staff
 from tests.factories import StoreFactory, VehicleFactory
-from vehicles.appointment_selectors import alternatives, appointment_covers_sql, slots_available
-from vehicles.capacity import day_slots
 from vehicles.models import Appointment, AppointmentState, SlotBooking
-from vehicles.preferences import PartOfDay, Preference
+from vehicles.parsing.preferences import PartOfDay, Preference
+from vehicles.selectors.appointments import alternatives, appointment_covers_sql, slots_available
+from vehicles.selectors.capacity import day_slots
 from vehicles.services.appointments import (
     AppointmentExists,
     appointment_cancel,
@@ -358,7 +358,7 @@ def test_staff_see_appointments_of_their_scope_only(store):
     from django.http import Http404
 
     from tests.factories import CallCenterAgentFactory, CompanyAdminFactory, StoreStaffFactory
-    from vehicles.appointment_selectors import appointment_get_for_staff, appointments_for_staff
+    from vehicles.selectors.appointments import appointment_get_for_staff, appointments_for_staff
 
     mine = book(store, car(store), at(TUESDAY, 10)).appointment
     sister = StoreFactory(company=store.company)

@@ -13,10 +13,10 @@ from dealers.models import AuditEntry, CalendarException
 from tests.auth import login_staff
 from tests.factories import CallCenterAgentFactory, CompanyAdminFactory, StoreFactory, StoreStaffFactory, UserFactory
 from tests.vehicles.ecare_helpers import MONDAY_12, TUESDAY_11, TUESDAY_19, desk_for, ecare_car, jst, open_warning
-from vehicles.followup_routing import business_time_add, followup_route
 from vehicles.models import Appointment, FollowUp, FollowUpCall
-from vehicles.selectors_obd import OBD_CHECK_MESSAGE, obd_check_flags
+from vehicles.selectors.obd import OBD_CHECK_MESSAGE, obd_check_flags
 from vehicles.services.followup_escalation import followups_escalate
+from vehicles.services.followup_routing import business_time_add, followup_route
 from vehicles.services.followups import (
     followup_book_visit,
     followup_close,
@@ -198,7 +198,7 @@ def test_without_a_desk_an_overdue_followup_stays_at_the_closed_store():
 
 
 def test_escalation_task_is_a_thin_adapter(time_machine):
-    from vehicles.followup_tasks import followups_escalate_task
+    from vehicles.tasks import followups_escalate_task
 
     time_machine.move_to(TUESDAY_19, tick=False)
     car = ecare_car()

@@ -11,7 +11,7 @@ from django.test import Client
 from tests.auth import login_staff
 from tests.factories import CompanyAdminFactory, UserFactory
 from tests.vehicles.ecare_helpers import ecare_car, jst
-from vehicles.selectors_health import battery_health, health_report, oil_health
+from vehicles.selectors.health import battery_health, health_report, oil_health
 from vehicles.services.telemetry import telemetry_batch_ingest
 
 pytestmark = pytest.mark.django_db

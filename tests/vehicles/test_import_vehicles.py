@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from dealers.models import AuditEntry
 from tests.factories import CustomerFactory, DealerCompanyFactory, StoreFactory, VehicleFactory
-from vehicles.importing import vehicles_import
 from vehicles.models import Customer, Equipment, StoreRegistration, Vehicle, VehicleClass, VehicleUse
 from vehicles.parsing.vehicle_file import read_csv
+from vehicles.services.vehicle_import import vehicles_import
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from tests.factories import (
     VehicleFactory,
 )
 from vehicles.models import RecallCampaign, RecallRange, RecallStatus, RecallTarget
-from vehicles.recall_selectors import recall_completion, recall_target_get_for_staff, recall_targets_for_staff
+from vehicles.selectors.recalls import recall_completion, recall_target_get_for_staff, recall_targets_for_staff
 from vehicles.services.recall_import import RecallImportError, recall_campaign_import
 from vehicles.services.recalls import (
     recall_target_mark_done,

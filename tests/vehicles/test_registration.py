@@ -6,7 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dealers.models import AuditEntry, Store
-from dealers.services import store_set_participation
+from dealers.services.companies import store_set_participation
 from tests.factories import CompanyAdminFactory, StoreFactory, VehicleFactory
 from vehicles.models import StoreRegistration, Vehicle
 from vehicles.services import (

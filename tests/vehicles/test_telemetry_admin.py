@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-import vehicles.admin_telemetry  # noqa: F401  (registers the admins, as vehicles/admin.py does)
+import vehicles.admin.telemetry  # noqa: F401  (registers the admins, as vehicles/admin/vehicles.py does)
 from dealers.models import AuditEntry
 from tests.adminform import form_data
 from tests.auth import login_staff

@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.factories import CustomerFactory, UserFactory, VehicleFactory
-from vehicles.credentials import credential_issue, credential_revoke_all
 from vehicles.models import TelemetryBatch, TelemetryReading, VehicleState, VehicleWarning
+from vehicles.services.credentials import credential_issue, credential_revoke_all
 
 URL = "/api/v1/dcm/telemetry/"
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -497,7 +497,7 @@ def test_only_json_is_accepted(car, client):
 
 
 def test_selectors_read_state_open_warnings_and_a_time_window(car, client, django_assert_num_queries):
-    from vehicles.telemetry.selectors import telemetry_readings, vehicle_state_get, warnings_open
+    from vehicles.selectors.telemetry import telemetry_readings, vehicle_state_get, warnings_open
 
     assert vehicle_state_get(vehicle=car) is None
     post(client, batch(reading(minutes_ago=90, battery_voltage=12.2), reading(minutes_ago=30, battery_voltage=12.4)))

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from vehicles.models import DiagnosticCode
-from vehicles.telemetry.codes import diagnostic_code_describe, diagnostic_codes_describe
+from vehicles.selectors.telemetry import diagnostic_code_describe, diagnostic_codes_describe
 
 pytestmark = pytest.mark.django_db
 

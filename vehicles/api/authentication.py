@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from vehicles.credentials import credential_authenticate
 from vehicles.models import Vehicle, VehicleCredential
+from vehicles.services.credentials import credential_authenticate
 
 
 class VehiclePrincipal:

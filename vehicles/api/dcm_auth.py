@@ -1,6 +1,6 @@
 """The DCM credential check for the telemetry endpoint, in one raw query.
 
-Same rule as VehicleCredentialAuthentication / vehicles.credentials.credential_authenticate
+Same rule as VehicleCredentialAuthentication / vehicles.services.credentials.credential_authenticate
 (a credential that is neither revoked nor expired; the secret's SHA-256 compared in constant
 time), but without the ORM: building the select_related query cost more CPU than anything
 else on an endpoint that takes hundreds of batches a second. The instances it returns carry

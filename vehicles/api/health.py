@@ -14,9 +14,9 @@ from rest_framework.views import APIView
 
 from vehicles.api.permissions import IsDealerStaff, IsOwner
 from vehicles.models import Vehicle
-from vehicles.selectors import vehicle_get_for_followup, vehicles_for_owner
-from vehicles.selectors_health import HealthReport, health_report
-from vehicles.selectors_obd import obd_check_flags
+from vehicles.selectors.health import HealthReport, health_report
+from vehicles.selectors.obd import obd_check_flags
+from vehicles.selectors.vehicles import vehicle_get_for_followup, vehicles_for_owner
 
 _SEVERITIES = ["stop_now", "see_dealer_soon", "info"]
 

@@ -1,7 +1,7 @@
 """POST /api/v1/dcm/telemetry/: a car uploads a batch of readings.
 
 The serializers below document the format for OpenAPI only; validation is plain Python in
-vehicles.telemetry.validation (a serializer per reading would cost more than everything
+vehicles.parsing.telemetry (a serializer per reading would cost more than everything
 else the endpoint does).
 """
 
@@ -20,9 +20,9 @@ from rest_framework.views import APIView
 
 from vehicles.api.dcm_auth import DcmCredentialAuthentication
 from vehicles.api.permissions import IsVehicle
+from vehicles.parsing.telemetry import MAX_READINGS, BatchInvalid
 from vehicles.services.telemetry import telemetry_batch_ingest
-from vehicles.telemetry.validation import MAX_READINGS, BatchInvalid
-from vehicles.warning_hooks import warnings_opened
+from vehicles.services.warning_hooks import warnings_opened
 
 
 class TelemetryReadingDoc(serializers.Serializer):

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from dealers.audit import audit_record
 from dealers.models import DealerCompany, User
+from dealers.services.audit import audit_record
 from vehicles.demo import base
 from vehicles.demo.copy import (
     MODELS,

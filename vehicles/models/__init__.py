@@ -1,30 +1,13 @@
+"""The models of this layer, one module per capability; re-exported for `from <app>.models import X`."""
+
+from vehicles.models.appointments import Appointment, AppointmentState, SlotBooking
 from vehicles.models.contracts import Contract, ContractStatus, ServiceAvailability
 from vehicles.models.credentials import VehicleCredential
 from vehicles.models.customers import ConsentCategory, ConsentRecord, Customer, CustomerConsent
-from vehicles.models.registration import StoreRegistration
-from vehicles.models.vehicle import Equipment, Vehicle, VehicleClass, VehicleUse
-
-__all__ = [
-    "ConsentCategory",
-    "ConsentRecord",
-    "Contract",
-    "ContractStatus",
-    "Customer",
-    "CustomerConsent",
-    "Equipment",
-    "ServiceAvailability",
-    "StoreRegistration",
-    "Vehicle",
-    "VehicleClass",
-    "VehicleCredential",
-    "VehicleUse",
-]
-
+from vehicles.models.followups import Assignee, CallOutcome, FollowUp, FollowUpCall, FollowUpStatus, NextAction
 from vehicles.models.recalls import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget
-
-__all__ += ["RecallCampaign", "RecallKind", "RecallRange", "RecallStatus", "RecallTarget"]
-
-from vehicles.models.telemetry import (  # noqa: E402
+from vehicles.models.registration import StoreRegistration
+from vehicles.models.telemetry import (
     DiagnosticCode,
     OilLevel,
     Severity,
@@ -35,30 +18,43 @@ from vehicles.models.telemetry import (  # noqa: E402
     VehicleWarning,
     WarningKind,
 )
+from vehicles.models.vehicle import Equipment, Vehicle, VehicleClass, VehicleUse
 
-__all__ += [
+__all__ = [
+    "Appointment",
+    "AppointmentState",
+    "Assignee",
+    "CallOutcome",
+    "ConsentCategory",
+    "ConsentRecord",
+    "Contract",
+    "ContractStatus",
+    "Customer",
+    "CustomerConsent",
     "DiagnosticCode",
+    "Equipment",
+    "FollowUp",
+    "FollowUpCall",
+    "FollowUpStatus",
+    "NextAction",
     "OilLevel",
+    "RecallCampaign",
+    "RecallKind",
+    "RecallRange",
+    "RecallStatus",
+    "RecallTarget",
+    "ServiceAvailability",
     "Severity",
+    "SlotBooking",
     "SmartKeyBattery",
+    "StoreRegistration",
     "TelemetryBatch",
     "TelemetryReading",
+    "Vehicle",
+    "VehicleClass",
+    "VehicleCredential",
     "VehicleState",
+    "VehicleUse",
     "VehicleWarning",
     "WarningKind",
 ]
-
-from vehicles.models.appointments import Appointment, AppointmentState, SlotBooking  # noqa: E402
-
-__all__ += ["Appointment", "AppointmentState", "SlotBooking"]
-
-from vehicles.models.followups import (  # noqa: E402
-    Assignee,
-    CallOutcome,
-    FollowUp,
-    FollowUpCall,
-    FollowUpStatus,
-    NextAction,
-)
-
-__all__ += ["Assignee", "CallOutcome", "FollowUp", "FollowUpCall", "FollowUpStatus", "NextAction"]

@@ -32,7 +32,7 @@ class Customer(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["company", "name"], name="customer_company_name_idx"),
-            # Staff search by owner name (kanji or kana) and phone (vehicles.search).
+            # Staff search by owner name (kanji or kana) and phone (vehicles.selectors.search).
             GinIndex(OpClass(without_spaces("name"), name="gin_trgm_ops"), name="customer_name_trgm_idx"),
             GinIndex(OpClass(without_spaces("name_kana"), name="gin_trgm_ops"), name="customer_kana_trgm_idx"),
             GinIndex(OpClass(digits_only("phone"), name="gin_trgm_ops"), name="customer_phone_trgm_idx"),

@@ -2,7 +2,7 @@
 
 One FollowUp per warning of severity stop_now or see_dealer_soon (the OneToOne on the warning
 makes it happen once), routed when it opens to the registered store if it is open, else to the
-call-center desk serving the company (vehicles.followup_routing). Each call is a FollowUpCall
+call-center desk serving the company (vehicles.services.followup_routing). Each call is a FollowUpCall
 row: who called, the outcome, the advice given and what happens next.
 """
 

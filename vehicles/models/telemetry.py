@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vehicles.models.vehicle import Vehicle
-from vehicles.telemetry.vocabulary import code_kind
+from vehicles.parsing.telemetry_vocabulary import code_kind
 
 
 class SmartKeyBattery(models.TextChoices):
@@ -176,7 +176,7 @@ class DiagnosticCode(models.Model):
     """What a DTC or lamp means and what to tell the driver; admins edit it (domain §7).
 
     Standard P0/U codes without a row fall back to python-obd's descriptions
-    (vehicles.telemetry.codes.diagnostic_code_describe); B/C, maker-specific P1 codes and
+    (vehicles.selectors.telemetry.diagnostic_code_describe); B/C, maker-specific P1 codes and
     the lamps need a row here.
     """
 

@@ -87,7 +87,7 @@ class Vehicle(models.Model):
             # over 10,000 targets: 31 ms instead of 150 ms).
             models.Index(fields=["id"], include=["company", "store"], name="vehicle_scope_idx"),
             models.Index(fields=["company", "model_code"], name="vehicle_company_model_idx"),
-            # Staff search (vehicles.search): partial plate / chassis input, serial on the plate.
+            # Staff search (vehicles.selectors.search): partial plate / chassis input, serial on the plate.
             GinIndex(OpClass("plate_search", name="gin_trgm_ops"), name="vehicle_plate_trgm_idx"),
             GinIndex(OpClass("chassis_number", name="gin_trgm_ops"), name="vehicle_chassis_trgm_idx"),
             models.Index(fields=["company", "plate_serial"], name="vehicle_company_serial_idx"),

@@ -14,33 +14,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from dealers.parsing.era import ERAS, Era
 from vehicles.parsing._text import nfkc, remove_spaces, unify_hyphens
 
-
-@dataclass(frozen=True)
-class Era:
-    name: str
-    letter: str
-    code: str
-    first_day: dt.date
-    last_day: dt.date | None  # None: the current era
-
-    @property
-    def offset(self) -> int:
-        return self.first_day.year - 1
-
-
-ERAS = (
-    Era("令和", "R", "5", dt.date(2019, 5, 1), None),
-    Era("平成", "H", "4", dt.date(1989, 1, 8), dt.date(2019, 4, 30)),
-    Era("昭和", "S", "3", dt.date(1926, 12, 25), dt.date(1989, 1, 7)),
-    Era("大正", "T", "2", dt.date(1912, 7, 30), dt.date(1926, 12, 25)),
-)
 _LOOKUP = {key: era for era in ERAS for key in (era.name, era.letter, era.code)}
 
 _ERA_RE_PART = r"(?P<era>令和|平成|昭和|大正|[RHST])"

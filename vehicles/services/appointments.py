@@ -21,14 +21,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealers.audit import audit_record
-from dealers.calendar import BUSINESS_TZ, StoreCalendar
 from dealers.models import Store, User
-from vehicles.appointment_selectors import alternatives, booked_counts, slots_available
-from vehicles.capacity import BOOKING_LEAD, candidate_slots, is_offered
+from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
+from dealers.services.audit import audit_record
 from vehicles.models import Appointment, AppointmentState, Customer, SlotBooking, Vehicle
 from vehicles.models.appointments import OPEN_STATES
-from vehicles.preferences import Preference
+from vehicles.parsing.preferences import Preference
+from vehicles.selectors.appointments import alternatives, booked_counts, slots_available
+from vehicles.selectors.capacity import BOOKING_LEAD, candidate_slots, is_offered
 
 __all__ = [
     "AppointmentExists",

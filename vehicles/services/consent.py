@@ -14,8 +14,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealers.audit import audit_record
 from dealers.models import User
+from dealers.services.audit import audit_record
 from vehicles.models import ConsentCategory, ConsentRecord, Customer, CustomerConsent
 
 OPT_OUT_SOURCE = "one-click opt-out"

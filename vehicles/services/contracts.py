@@ -20,8 +20,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealers.audit import audit_record
 from dealers.models import User
+from dealers.services.audit import audit_record
 from vehicles.models import Contract, ContractStatus, Equipment, ServiceAvailability, Vehicle
 
 REMOTE_MAINTENANCE = "remote_maintenance"

@@ -15,8 +15,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from dealers.audit import audit_record
 from dealers.models import DealerCompany, User
+from dealers.services.audit import audit_record
 from vehicles.models import Customer
 
 CUSTOMER_FIELDS = ("name", "name_kana", "email", "phone", "postal_code", "prefecture", "address", "language")

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from dealers.calendar import StoreCalendar, desk_is_open
 from dealers.models import AuditEntry, CallCenterDesk, Store
+from dealers.selectors.calendar import StoreCalendar, desk_is_open
 from vehicles.models import Assignee, FollowUp, FollowUpStatus
 
 BATCH = 500

@@ -1,7 +1,7 @@
 """e-Care follow-ups: open one per serious warning, log calls, close, book a visit.
 
 Escalation of overdue follow-ups is a set-based scan (vehicles.services.followup_escalation).
-Routing and the SLA are in vehicles.followup_routing. The warning notice to the owner is the
+Routing and the SLA are in vehicles.services.followup_routing. The warning notice to the owner is the
 notifications layer's (notifications.services.warning_notices), which calls
 `followup_open_for_warning` first so the notice can say who will call and when.
 """
@@ -15,10 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealers.audit import audit_record
-from dealers.calendar import BUSINESS_TZ
 from dealers.models import CallCenterDesk, User
-from vehicles.followup_routing import followup_route
+from dealers.selectors.calendar import BUSINESS_TZ
+from dealers.services.audit import audit_record
 from vehicles.models import (
     CallOutcome,
     FollowUp,
@@ -29,8 +28,9 @@ from vehicles.models import (
     VehicleWarning,
     WarningKind,
 )
-from vehicles.preferences import Preference
+from vehicles.parsing.preferences import Preference
 from vehicles.services.appointments import BookingResult, appointment_request
+from vehicles.services.followup_routing import followup_route
 
 # Severities a dealer calls the owner about; "info" only gets the notice.
 FOLLOWUP_SEVERITIES = (Severity.STOP_NOW, Severity.SEE_DEALER_SOON)

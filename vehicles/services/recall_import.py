@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dealers.audit import audit_record
+from dealers.services.audit import audit_record
 from vehicles.models import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget, Vehicle
 from vehicles.parsing.chassis import normalize_chassis_number, normalize_model_code
 from vehicles.services.recalls import recall_targets_link_vehicles

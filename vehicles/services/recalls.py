@@ -11,8 +11,8 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealers.audit import audit_record
 from dealers.models import Store, User
+from dealers.services.audit import audit_record
 from vehicles.models import RecallCampaign, RecallStatus, RecallTarget, Vehicle
 
 NOTE_MAX_LENGTH = 200  # RecallTarget.note

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dealers.audit import audit_record
 from dealers.models import Store, User
-from dealers.services import store_set_participation
+from dealers.services.audit import audit_record
+from dealers.services.companies import store_set_participation
 from vehicles.models import StoreRegistration, Vehicle
 
 

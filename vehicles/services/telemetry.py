@@ -20,9 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vehicles.models import Vehicle
-from vehicles.services.telemetry_storage import READINGS_TABLE, telemetry_partitions_ensure
-from vehicles.telemetry.codes import DEFAULT_SEVERITY
-from vehicles.telemetry.validation import (
+from vehicles.parsing.telemetry import (
     ODOMETER_BACKWARD_TOLERANCE_KM,
     R_ODOMETER,
     R_TIME,
@@ -31,7 +29,9 @@ from vehicles.telemetry.validation import (
     ParsedBatch,
     batch_parse,
 )
-from vehicles.telemetry.vocabulary import THIRD_PARTY_DEVICE_CODE, code_kind, lamp_code
+from vehicles.parsing.telemetry_vocabulary import THIRD_PARTY_DEVICE_CODE, code_kind, lamp_code
+from vehicles.selectors.telemetry import DEFAULT_SEVERITY
+from vehicles.services.telemetry_storage import READINGS_TABLE, telemetry_partitions_ensure
 
 
 @dataclass(frozen=True)

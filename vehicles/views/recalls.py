@@ -15,13 +15,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dealers.access import stores_for
-from dealers.keyset import keyset_page
 from dealers.models import Store
-from dealers.portal import dealer_scope, is_htmx, query_without
+from dealers.selectors.access import stores_for
+from dealers.selectors.keyset import keyset_page
+from dealers.views.portal import dealer_scope, is_htmx, query_without
 from vehicles.models import RecallStatus
-from vehicles.recall_portal import campaign_get_for_staff, campaign_overviews
-from vehicles.recall_selectors import recall_completion, recall_target_get_for_staff, recall_targets_for_staff
+from vehicles.selectors.recalls import (
+    campaign_get_for_staff,
+    campaign_overviews,
+    recall_completion,
+    recall_target_get_for_staff,
+    recall_targets_for_staff,
+)
 from vehicles.services.recalls import recall_target_mark_done, recall_target_mark_not_applicable
 
 PAGE_SIZE = 50

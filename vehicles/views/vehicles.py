@@ -9,17 +9,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dealers.access import staff_scope, stores_for
-from dealers.audit import audit_record
-from dealers.keyset import keyset_page
-from dealers.portal import is_htmx, query_without
-from vehicles.page_selectors import registrable_stores, vehicle_page
-from vehicles.search import VehicleFilters, vehicles_filter, with_open_warning_flag
-from vehicles.selectors import vehicle_get_for_staff, vehicles_for_staff
-from vehicles.selectors_health import health_report
-from vehicles.selectors_obd import obd_check_flags
+from dealers.selectors.access import staff_scope, stores_for
+from dealers.selectors.keyset import keyset_page
+from dealers.services.audit import audit_record
+from dealers.views.portal import is_htmx, query_without
+from vehicles.forms.vehicles import StoreChangeForm, VehicleFilterForm
+from vehicles.selectors.health import health_report
+from vehicles.selectors.obd import obd_check_flags
+from vehicles.selectors.search import VehicleFilters, vehicles_filter, with_open_warning_flag
+from vehicles.selectors.vehicles import registrable_stores, vehicle_get_for_staff, vehicle_page, vehicles_for_staff
 from vehicles.services import vehicle_register_store
-from vehicles.views.forms import StoreChangeForm, VehicleFilterForm
 
 PAGE_SIZE = 50
 
@@ -47,7 +46,7 @@ def vehicle_detail(request, pk: int):
     context = {
         "page": vehicle_page(vehicle),
         "vehicle": vehicle,
-        "health": health_report(vehicle),  # e-Care health check (vehicles.selectors_health)
+        "health": health_report(vehicle),  # e-Care health check (vehicles.selectors.health)
         "obd_flags": obd_check_flags(vehicle),  # staff only: "may fail the OBD check", never a verdict
         "store_form": StoreChangeForm(stores=registrable_stores(vehicle), initial={"store": vehicle.store_id}),
     }

@@ -12,7 +12,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from notifications.inbound_smtp import reply_smtp_controller
+from notifications.api.smtp import reply_smtp_controller
 
 
 def _port(value: str) -> int:

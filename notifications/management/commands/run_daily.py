@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from notifications.services.daily_run import DailyRunError, daily_run
 from notifications.services.deliveries import deliveries_refresh
-from notifications.services.funnel_days import funnel_days_refresh_recent
+from notifications.services.funnel import funnel_days_refresh_recent
 from notifications.services.outbox import deliveries_send_due
 
 

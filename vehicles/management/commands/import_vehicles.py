@@ -8,8 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from dealers.models import DealerCompany
-from vehicles.importing import vehicles_import
 from vehicles.parsing.vehicle_file import FORMAT_DOC, VehicleFileError, decode, detect_format, read_rows
+from vehicles.services.vehicle_import import vehicles_import
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Pure parsers of the dealers layer (no queries): the Japanese era table."""

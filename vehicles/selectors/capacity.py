@@ -1,0 +1,98 @@
+"""Slot arithmetic: which slots a store offers on a day and which of them fit a preference.
+
+No queries here: the calendar (dealers.selectors.calendar.StoreCalendar or anything with `hours_on`) is
+handed in. A store open [opens, closes) with slots of N minutes offers slots starting at opens,
+opens + N, … whose end is at or before closing time; closed days offer none. Slots are aware
+datetimes in Asia/Tokyo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
+
+from dealers.selectors.calendar import BUSINESS_TZ, Hours
+from vehicles.parsing.preferences import Preference, part_of
+
+# Nobody can be booked into a slot that starts within the hour: the store needs time to see it.
+BOOKING_LEAD = dt.timedelta(hours=1)
+# A preference without a date ("午後2時") looks at this many days from today.
+UNDATED_SEARCH_DAYS = 14
+# How far ahead alternatives are looked for.
+ALTERNATIVES_HORIZON_DAYS = 30
+
+
+class HasHours(Protocol):
+    def hours_on(self, day: dt.date) -> Hours | None: ...
+
+
+def open_window(day: dt.date, hours: Hours) -> tuple[dt.datetime, dt.datetime]:
+    """[opening, closing) of `day` in Asia/Tokyo; hours closing at or before opening run past midnight."""
+    opens, closes = hours
+    start = dt.datetime.combine(day, opens, BUSINESS_TZ)
+    return start, dt.datetime.combine(day if closes > opens else day + dt.timedelta(days=1), closes, BUSINESS_TZ)
+
+
+def day_slots(day: dt.date, hours: Hours | None, slot_minutes: int) -> list[dt.datetime]:
+    """Slot starts of `day` within `hours` (none when closed or slots are not positive)."""
+    if hours is None or slot_minutes <= 0:
+        return []
+    start, end = open_window(day, hours)
+    step = dt.timedelta(minutes=slot_minutes)
+    slots = []
+    while start + step <= end:
+        slots.append(start)
+        start += step
+    return slots
+
+
+def is_offered(calendar: HasHours, slot_minutes: int, at: dt.datetime) -> bool:
+    """True when `at` is the start of a slot the store offers (open day, on the grid, in hours)."""
+    local = at.astimezone(BUSINESS_TZ)
+    return local in day_slots(local.date(), calendar.hours_on(local.date()), slot_minutes)
+
+
+def fits(preference: Preference, slot: dt.datetime, slot_minutes: int) -> bool:
+    """Does the slot (Asia/Tokyo) satisfy the preference? A time matches the first slot that
+    starts at it or within one slot length after it (14:30 with hourly slots → 15:00)."""
+    local = slot.astimezone(BUSINESS_TZ)
+    if preference.date is not None and local.date() != preference.date:
+        return False
+    if preference.time is not None:
+        wanted = dt.datetime.combine(local.date(), preference.time, BUSINESS_TZ)
+        return wanted <= local < wanted + dt.timedelta(minutes=slot_minutes)
+    if preference.part is not None:
+        return part_of(local.time()) == preference.part
+    return True
+
+
+def _days_for(preference: Preference, today: dt.date) -> Iterator[dt.date]:
+    if preference.date is not None:
+        yield preference.date
+        return
+    for offset in range(UNDATED_SEARCH_DAYS):
+        yield today + dt.timedelta(days=offset)
+
+
+def candidate_slots(
+    calendar: HasHours, slot_minutes: int, preferences: Sequence[Preference], *, not_before: dt.datetime
+) -> list[dt.datetime]:
+    """Offered slots matching the preferences, in preference order then time, without repeats."""
+    today = not_before.astimezone(BUSINESS_TZ).date()
+    seen: set[dt.datetime] = set()
+    ordered: list[dt.datetime] = []
+    for preference in preferences:
+        for day in _days_for(preference, today):
+            for slot in day_slots(day, calendar.hours_on(day), slot_minutes):
+                if slot >= not_before and slot not in seen and fits(preference, slot, slot_minutes):
+                    seen.add(slot)
+                    ordered.append(slot)
+    return ordered
+
+
+def offered_between(calendar: HasHours, slot_minutes: int, first: dt.date, last: dt.date) -> Iterable[dt.datetime]:
+    day = first
+    while day <= last:
+        yield from day_slots(day, calendar.hours_on(day), slot_minutes)
+        day += dt.timedelta(days=1)
