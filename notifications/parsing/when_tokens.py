@@ -107,10 +107,7 @@ def _weekday_en(m: re.Match[str], today: dt.date, text: str) -> Token | None:
 
 
 def _md_en(m: re.Match[str], today: dt.date, month: int, day: int, year: str | None, until: str | None) -> Token:
-    if year:
-        token = _day(m, days.full(int(year), month, day, today))
-    else:
-        token = _rolled(m, month, day, today)
+    token = _day(m, days.full(int(year), month, day, today)) if year else _rolled(m, month, day, today)
     if until and token.day:
         token.last_day = days.valid(token.day.year, token.day.month, int(until))
     return token
