@@ -24,7 +24,7 @@ _NAME = re.compile(r"/?([a-zA-Z][a-zA-Z0-9:-]*)")
 # A tag, comment or declaration; "[^<>]*" stops at the next "<", so a stray "<" (text, as browsers
 # show it) costs one failed attempt, never a scan to the end.
 _TAG = re.compile(r"<!--|<[!?][^<>]*>|</?[a-zA-Z][^<>]*>")
-MAX_TAGS = 20_000  # a reply's words come long before this; past it the rest of the markup is not read
+MAX_TAGS = 10_000  # a reply's words come long before this; past it the rest of the markup is not read
 _MARKED = re.compile(r"""\b(?:class|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
 _ATTR_SCAN = 2000  # class/id are near the start of a tag; a huge tag is not searched further
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 MAX_TEXT = 4000  # characters of new text kept (what staff read; the reply's stored text)
-MAX_LINES = 20_000  # lines read: past a long quoted block, a reply has said what it had to say
+MAX_LINES = 10_000  # lines read: past a long quoted block, a reply has said what it had to say
 SCAN_CHARS = 400  # an attribution or a separator is never longer than this on one line
 _JOIN = 3  # an attribution wrapped by the client spans at most this many lines
 

@@ -3,7 +3,6 @@ answer with a typed error (MailTooComplex → the listener's 554), never anythin
 
 from __future__ import annotations
 
-import base64
 import time
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -23,6 +22,7 @@ from notifications.parsing.mail import (
     mail_parse,
 )
 from notifications.parsing.quotes import MAX_TEXT, strip_quoted
+from tests.notifications.corpus.hostile_mail import hostile
 from tests.notifications.corpus.mail_quotes import CASES
 
 CAP = settings.INBOUND_MAIL_MAX_BYTES
@@ -36,37 +36,7 @@ def test_strip_quoted_reads_the_new_text_as_a_person_would(case):
     assert strip_quoted(case.body) == case.expected
 
 
-def _mail(body: bytes, *, content_type: str = "text/plain; charset=utf-8", encoding: str = "8bit") -> bytes:
-    head = f"From: owner@example.jp\r\nMessage-ID: <m@example.jp>\r\nContent-Type: {content_type}\r\n"
-    return f"{head}Content-Transfer-Encoding: {encoding}\r\n\r\n".encode() + body
-
-
-def _fill(unit: str, *, room: int) -> str:
-    return unit * (room // len(unit.encode()))
-
-
-def _base64_at_cap(text_unit: str, *, content_type: str = "text/plain; charset=utf-8") -> bytes:
-    # base64 grows text by 4/3 plus line breaks: one decoded "line" close to the cap
-    text = _fill(text_unit, room=(CAP - 400) * 3 * 76 // (4 * 77))
-    return _mail(base64.encodebytes(text.encode()), content_type=content_type, encoding="base64")
-
-
-HOSTILE = {
-    "date then @ (quadratic before)": lambda: _base64_at_cap("2026年11月24日 <" + "@" * 50),
-    "one long @ line": lambda: _base64_at_cap("@"),
-    "date and < on one line": lambda: _mail(("2026/11/24 " + _fill("<@", room=CAP - 200)).encode()),
-    "quote lines": lambda: _mail(_fill("> a\n", room=CAP - 200).encode()),
-    "blank lines": lambda: _mail(b"\n" * (CAP - 200)),
-    "colons above quotes": lambda: _mail(_fill("x:\n\n>\n", room=CAP - 200).encode()),
-    "On lines": lambda: _mail(_fill("On x wrote\n", room=CAP - 200).encode()),
-    "html <a<a": lambda: _base64_at_cap("<a", content_type="text/html; charset=utf-8"),
-    "html </": lambda: _mail(_fill("</", room=CAP - 200).encode(), content_type="text/html"),
-    "html tags": lambda: _mail(_fill("<p>x</p>", room=CAP - 200).encode(), content_type="text/html"),
-    "html quote containers": lambda: _mail(_fill('<div class="gmail_quote">', room=CAP - 200).encode(), content_type="text/html"),
-    "many headers": lambda: _fill("X-A: b\r\n", room=CAP - 100).encode() + b"\r\nhello",
-    "folded subject": lambda: b"Subject: a\r\n" + _fill(" b\r\n", room=CAP - 100).encode() + b"\r\nhello",
-    "dense dates": lambda: _mail(_fill("12月5日 10時 ", room=CAP - 200).encode()),
-}
+HOSTILE = hostile(CAP)
 
 
 @pytest.mark.parametrize("build", HOSTILE.values(), ids=list(HOSTILE))
