@@ -77,6 +77,8 @@ def _attribution_span(lines: list[str], i: int) -> int:
     for width in range(1, _JOIN + 1):
         if i + width > len(lines) or (width > 1 and not lines[i + width - 1].strip()):
             return 0
+        if width == 2 and not (_ON_START.match(joined) or _DATE_START.match(joined)):
+            return 0  # a wrapped attribution starts with "On" or its date, never mid-sentence
         joined = f"{joined} {_head(lines[i + width - 1])}".strip() if width > 1 else _head(lines[i])
         if _is_attribution(joined):
             return width

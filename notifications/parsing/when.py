@@ -159,10 +159,11 @@ class _Assembly:
             self.day(token)
         elif token.kind in ("time", "part"):
             self.time_or_part(token)
-        elif token.weekday is not None:
-            self.check_weekday(token)
-        else:
-            return
+        elif token.weekday is None or token.day is None:
+            return  # words read only so that nothing else reads them (「2日くらい」, "sat nav")
+        elif not self.check_weekday(token):
+            token.kind = "date"  # 「(月)」 on its own names the day
+            self.day(token)
         self.previous = token
 
     def check_weekday(self, token: Token) -> bool:

@@ -131,10 +131,17 @@ def _offset_weeks(m: re.Match[str], today: dt.date, count: int, weekday: int | N
 
 def _ja_time(m: re.Match[str], _today: dt.date, _text: str) -> Token:
     hour, minute = int(m[2]), 30 if m[3] else int(m[4] or 0)
-    token = _time(m, hour, minute, "noon" if m[1] == "昼" else _marker(m[1]))
+    marker = {"昼": "noon", "深夜": "am" if hour <= 5 else None}.get(m[1] or "", _marker(m[1]))
+    token = _time(m, hour, minute, marker)
     if m[1] in ("午前", "午後", "夜") and hour == 12 and token.kind == "time":
         token.doubt = Doubt.HOUR  # 午前12時 / 午後12時 / 夜12時: noon or midnight, people write both
     return token
+
+
+def _weekday_in_brackets(m: re.Match[str], today: dt.date) -> Token:
+    """「(土)」: after a date it only repeats it (checked); on its own it names the day."""
+    number = WEEKDAYS_JA.index(m[1]) if m[1] in WEEKDAYS_JA else WEEKDAYS_EN[m[1]]
+    return Token(m.start(), m.end(), "skip", day=days.weekday(number, None, today), weekday=number, weekday_only=True)
 
 
 def _count(word: str | None) -> int:
@@ -150,7 +157,7 @@ PATTERNS: list[tuple[str, Handler]] = [
     (r"(\d{1,3})\s*(?:日|週間|[ヶか箇カケ]月|時間|分|年)\s*(?:間|くらい|ぐらい|ほど|程度|前|以内|おき|ぶり|目|ごと|毎|も|で終わ|で済|かか)", _skip),
     (r"\b(?:\d{1,3}|a|an)\s+(?:days?|weeks?|months?|hours?|minutes?|mins?|years?)\s+(?:ago|old|before)\b", _skip),
     (r"\b(?:for|within|about|takes?|every)\s+(?:\d{1,3}|a|an)\s+(?:days?|weeks?|months?|hours?|minutes?|years?)\b", _skip),
-    (rf"昨日|一昨日|おととい|先週の?\s*{_WD}曜日?|先週|先月|\byesterday\b|\blast\s+(?:week|month|{WEEKDAY_EN_RE})\b", _skip),
+    (rf"深夜(?!\s*\d{{1,2}}\s*時)|昨日|一昨日|おととい|先週の?\s*{_WD}曜日?|先週|先月|\byesterday\b|\blast\s+(?:week|month|{WEEKDAY_EN_RE})\b", _skip),
     (r"\d\s*/\s*\d\s*(?:tank|タンク)|\b\d+w-\d+|\d{2,4}-\d{3,4}-\d{4}|\d{3}-\d{4}", _skip),
     # -- days written out ---------------------------------------------------------------------
     (r"(?<!\d)(\d{4})\s*[-/.・年]\s*(\d{1,2})\s*[-/.・月]\s*(\d{1,2})\s*日?(?!\d)",
@@ -194,7 +201,7 @@ PATTERNS: list[tuple[str, Handler]] = [
      lambda m, t, _s: _day(m, days.weekday(WEEKDAYS_JA.index(m[2]), m[1], t), weekday=WEEKDAYS_JA.index(m[2]),
                            weekday_only=not m[1])),
     (rf"[(]\s*({_WD}|{WEEKDAY_EN_RE})\.?\s*[)]",
-     lambda m, t, _s: Token(m.start(), m.end(), "skip", weekday=WEEKDAYS_JA.index(m[1]) if m[1] in WEEKDAYS_JA else WEEKDAYS_EN[m[1]])),
+     lambda m, t, _s: _weekday_in_brackets(m, t)),
     (rf"\b(?:(next|this|coming|on)\s+(?:week\s+)?(?:on\s+)?)?({WEEKDAY_EN_RE})\b\.?(\s+next\s+week)?", _weekday_en),
     # -- periods (vague) ------------------------------------------------------------------------
     (r"(来週|今週)?末|週末", lambda m, t, _s: _period(m, days.weekend(t, m[1] == "来週"))),
@@ -224,7 +231,7 @@ PATTERNS: list[tuple[str, Handler]] = [
     (r"(?<![\d:])(\d{1,2})\s*~\s*(\d{1,2})\s*時(?![的間期])",
      lambda m, t, _s: _time_range(m, (int(m[1]), 0, None), (int(m[2]), 0, None))),
     (r"正午|\bnoon\b|\bmidday\b", lambda m, t, _s: _time(m, 12, 0, "pm")),
-    (r"(午前|午後|朝|夕方|夜|昼)?\s*の?\s*(\d{1,2})\s*時(?![的間期])\s*(?:(半)|(\d{1,2})\s*分)?", _ja_time),
+    (r"(午前|午後|深夜|朝|夕方|夜|昼|am|pm)?\s*の?\s*(\d{1,2})\s*時(?![的間期])\s*(?:(半)|(\d{1,2})\s*分)?", _ja_time),
     (r"(午前|午後)\s*(\d{1,2}):(\d{2})", lambda m, t, _s: _time(m, int(m[2]), int(m[3]), _marker(m[1]))),
     (r"(?<![\d:])(\d{1,2})[:.](\d{2})\s*(am|pm)\b", lambda m, t, _s: _time(m, int(m[1]), int(m[2]), m[3])),
     (r"(?<![\d:.])(\d{1,2}):(\d{2})(?!\d)", lambda m, t, _s: _time(m, int(m[1]), int(m[2]), None)),
