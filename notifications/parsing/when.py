@@ -28,7 +28,7 @@ from notifications.parsing.when_tokens import Token, tokens
 from notifications.parsing.when_words import normalise
 from vehicles.parsing.preferences import PartOfDay, Preference, part_of
 
-__all__ = ["MAX_INPUT", "Doubt", "Reading", "parse_when", "read_when"]
+__all__ = ["MAX_INPUT", "Doubt", "Reading", "bookable", "parse_when", "read_when"]
 
 MAX_INPUT = 8000  # characters read: a reply's dates are in its first lines (stored text is 4,000)
 MAX_READINGS = 10
@@ -58,6 +58,16 @@ class Reading:
     @property
     def vague(self) -> bool:
         return self.doubt == Doubt.VAGUE
+
+    @property
+    def preference(self) -> Preference:
+        """The reading as one bookable preference: a range keeps its end (the first free slot in it)."""
+        start, end = self.start, self.end
+        if end is None:
+            return start
+        end_date = end.date if end.date is not None and start.date is not None and end.date > start.date else None
+        end_time = end.time if end.time is not None and start.time is not None and end.time > start.time else None
+        return Preference(date=start.date, time=start.time, part=start.part, end_date=end_date, end_time=end_time)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -283,3 +293,11 @@ def parse_when(text: str, *, today: dt.date) -> list[Preference]:
         if not reading.vague and reading.start not in found:
             found.append(reading.start)
     return found
+
+
+def bookable(readings: list[Reading], *, limit: int = 3) -> list[Preference]:
+    """What may be booked without asking: every reading's preference when all are sure, else
+    nothing (one unsure reading makes the reply a question: the owner is asked, never guessed at)."""
+    if not readings or not all(r.sure for r in readings):
+        return []
+    return [r.preference for r in readings][:limit]
