@@ -30,7 +30,7 @@ from vehicles.parsing.preferences import PartOfDay, Preference, part_of
 
 __all__ = ["MAX_INPUT", "Doubt", "Reading", "bookable", "parse_when", "read_when"]
 
-MAX_INPUT = 8000  # characters read: a reply's dates are in its first lines (stored text is 4,000)
+MAX_INPUT = 4000  # characters read: as many as a reply keeps (quotes.MAX_TEXT; the API takes 2,000)
 MAX_READINGS = 10
 
 _GROUP_GAP = re.compile(r"(?:\s|[、,・/&]|か|or|and|または|もしくは|と|や|の|on)*")
