@@ -33,6 +33,7 @@ class ReplyOutcome(models.TextChoices):
     CHANGED = "changed", _("Appointment changed")
     CANCELLED = "cancelled", _("Appointment cancelled")
     INQUIRY = "inquiry", _("Inquiry for the store")
+    CONFIRM = "confirm", _("Unsure reading: the owner is asked to confirm")
 
 
 class Reply(models.Model):
@@ -46,6 +47,9 @@ class Reply(models.Model):
     intent = models.CharField(_("intent"), max_length=8, choices=ReplyIntent.choices)
     # [{"date": "2026-03-05" | null, "time": "10:00" | null, "part": "morning" | null}, …]
     preferred = models.JSONField(_("preferred times"), default=list, blank=True)
+    # What the parser read in the text, shown to staff beside it: [{"start": {…}, "end": {…} | null,
+    # "sure": bool, "doubt": "hour" | "vague" | … | null}, …] (notifications.parsing.when.Reading).
+    reading = models.JSONField(_("reading of the text"), default=list, blank=True)
     text = models.TextField(_("text"), blank=True, default="")
     message_id = models.CharField(_("message id"), max_length=255, unique=True)
     # Shown to staff; never used to decide whose reply it is.

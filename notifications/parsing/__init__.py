@@ -1,1 +1,3 @@
-"""Pure parsers for owners' replies: dates and times (when), intent, inbound mail."""
+"""Pure parsers for owners' replies, linear and bounded: inbound mail (mail: MIME via mime, HTML
+via html_text, quoted text via quotes), dates and times read with their certainty (when: tokens in
+when_tokens, calendar in when_days, words in when_words), and intent."""

@@ -27,3 +27,15 @@ def reply_intent(text: str, *, has_dates: bool) -> str:
     if has_dates or _BOOK.search(words):
         return BOOK
     return ASK
+
+
+_YES = re.compile(
+    r"^\W*(?:はい|ええ|うん|それで|その日時で|その時間で|それでお願い|お願いします|大丈夫|よろしい|問題ありません|結構です|ok|okay|yes|yep|sure|correct|"
+    r"that'?s (?:right|fine|correct)|sounds good|fine)",
+    re.I,
+)
+
+
+def affirmation(text: str) -> bool:
+    """「はい、お願いします」 / "Yes, that's right": the owner confirms what we asked them about."""
+    return bool(_YES.match(unicodedata.normalize("NFKC", text or "").strip()))

@@ -1,36 +1,75 @@
 """An inbound reply mail → its Message-ID, sender (for display only) and the new text.
 
-Pure. The body is the first text/plain part that is not an attachment, else the first
-text/html one with its markup stripped (quoted blocks dropped). Japanese mail often comes in
-ISO-2022-JP or Shift_JIS: those are decoded with their supersets (CP932 for Shift_JIS, which
-has the NEC/IBM characters phones use), and an undecodable byte becomes U+FFFD rather than an
-error. Then the quoted original is cut off: everything from the first attribution line
-("On … wrote:", "…のメッセージ:", "-----Original Message-----", "--- 元のメッセージ ---", an
-Outlook "From:/Sent:" block, Gmail's 「2026年3月2日(月) 10:00 T-Connect <…>:」) or signature
-separator ("-- "), and every line starting with ">".
+Pure. `mail_parse(raw)` returns an `InboundMail` or raises `MalformedMail` (never anything else
+for any bytes up to INBOUND_MAIL_MAX_BYTES); its subclass `MailTooComplex` says the mail was
+refused for its shape (nesting, parts, header sizes) rather than its content. Both carry `reason`,
+a few plain words fit for an SMTP 554 answer.
+
+Bounded work: a mail is refused before parsing when it nests more than MAX_CONTAINERS
+multipart/message containers, has more than MAX_BOUNDARY_LINES lines that start with "--" (an
+upper bound on its parts), a Content-Type/Content-Disposition field longer than MAX_FIELD, or
+header comments nested deeper than MAX_COMMENT_DEPTH. Everything after that is linear and mostly
+C-speed: our MIME reader (notifications.parsing.mime; the standard parser does Python work per
+line, and its modern policy recurses on comments), the few headers we read capped before decoding,
+a linear HTML scanner (notifications.parsing.html_text) and quote stripper
+(notifications.parsing.quotes).
+
+The body is the first text/plain part that is not an attachment, else the first text/html one
+with its markup stripped (quoted blocks dropped). Japanese mail often comes in ISO-2022-JP or
+Shift_JIS: those are decoded with their supersets (CP932 for Shift_JIS, which has the NEC/IBM
+characters phones use), and an undecodable byte becomes U+FFFD rather than an error. NUL
+characters and lone surrogates are dropped from every field (PostgreSQL text refuses NUL).
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 from dataclasses import dataclass
-from email import policy
 from email.errors import MessageError
-from email.message import EmailMessage, Message
-from email.parser import BytesParser
-from html.parser import HTMLParser
+from email.header import decode_header, make_header
 
-MAX_TEXT = 4000
+from notifications.parsing import mime
+from notifications.parsing.html_text import html_to_text
+from notifications.parsing.quotes import MAX_TEXT, strip_quoted
+
+__all__ = [
+    "MAX_TEXT", "InboundMail", "MailTooComplex", "MalformedMail", "decode", "html_to_text", "mail_parse",
+    "strip_quoted",
+]
+
+MAX_CONTAINERS = 32  # multipart/* and message/* parts; a real reply has 1–4
+MAX_BOUNDARY_LINES = 2000  # lines starting with "--": each part needs one
+MAX_FIELD = 4000  # characters of one Content-Type / Content-Disposition field, folded
+MAX_COMMENT_DEPTH = 16  # "(" nesting in the top-level header block
+MAX_HEADER_READ = 2000  # characters of From / Subject / Message-ID decoded
+
 _CHARSET_SUPERSETS = {
     "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932", "ms_kanji": "cp932",
     "windows-31j": "cp932", "iso-2022-jp": "iso2022_jp_ext", "csiso2022jp": "iso2022_jp_ext",
     "euc-jp": "euc_jis_2004", "x-euc-jp": "euc_jis_2004", "us-ascii": "utf-8", "ascii": "utf-8",
 }
+# Searched in "\n" + the lower-cased mail: a literal start lets the engine skip ahead at C speed.
+_CONTAINER = re.compile(rb"\ncontent-type:\s*(?:multipart|message)/")
+_FIELD = re.compile(rb"\ncontent-(?:type|disposition):[^\n]*(?:\n[ \t][^\n]*)*")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_NOT_PARENS = bytes(b for b in range(256) if b not in b"()")
 
 
 class MalformedMail(ValueError):
-    """Not a mail we can read (the listener logs and refuses it)."""
+    """Not a mail we can read (the listener answers 554 with `reason` and logs the detail)."""
+
+    def __init__(self, detail: str, *, reason: str = "Malformed message") -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+class MailTooComplex(MalformedMail):
+    """Refused for its shape: nesting, number of parts or header sizes past our bounds."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, reason=detail)
 
 
 @dataclass(frozen=True)
@@ -61,93 +100,60 @@ def _known(codec: str) -> bool:
     return True
 
 
-class _HtmlText(HTMLParser):
-    """Visible text of an HTML body without quoted blocks (blockquote, gmail_quote…)."""
-
-    _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "hr"}
-    _HIDDEN = {"script", "style", "head", "title", "blockquote"}
-    _QUOTE_MARKERS = ("gmail_quote", "yahoo_quoted", "moz-cite-prefix", "divrplyfwdmsg", "appendonsend")
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        marker = " ".join(f"{v}" for k, v in attrs if k in ("class", "id") and v).lower()
-        if self._skip or tag in self._HIDDEN or any(m in marker for m in self._QUOTE_MARKERS):
-            if tag not in ("br", "hr", "img", "meta", "link", "input"):
-                self._skip.append(tag)
-            return
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._skip:
-            if self._skip[-1] == tag:
-                self._skip.pop()
-            return
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
+def _clean(text: str) -> str:
+    """No NUL (PostgreSQL refuses it in text) and no lone surrogate (not encodable as UTF-8)."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
-def html_to_text(html: str) -> str:
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    text = "".join(parser.parts).replace("\xa0", " ")
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.splitlines()))
+def _comments_too_deep(header_block: bytes) -> bool:
+    """Nesting past MAX_COMMENT_DEPTH: each pass removes the innermost "()" pairs, so a pair
+    still left after that many passes sits deeper (linear: a fixed number of C-speed passes)."""
+    parens = header_block.translate(None, delete=_NOT_PARENS)
+    for _ in range(MAX_COMMENT_DEPTH):
+        if b"()" not in parens:
+            return False
+        parens = parens.replace(b"()", b"")
+    return b"()" in parens
 
 
-_CUT_LINES = [
-    re.compile(r"^-{2,}\s*(original message|元のメッセージ|forwarded message|転送メッセージ)\s*-{2,}", re.I),
-    re.compile(r"^_{10,}$"),  # Outlook's rule above the quoted header block
-    re.compile(r".{0,300}のメッセージ\s*[:：]\s*$"),
-    re.compile(r".{0,300}(さん)?(は|が)(次のように)?書きました\s*[:：]\s*$"),
-    re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日.{0,200}[<＜][^<>＜＞]*@[^<>＜＞]*[>＞]\s*[:：]?\s*$"),
-    re.compile(r"^\d{4}/\d{1,2}/\d{1,2}.{0,200}[<＜][^<>＜＞]*@[^<>＜＞]*[>＞]\s*[:：]\s*$"),
-    re.compile(r"^-- ?$"),
-]
-_ON_WROTE = re.compile(r"^on\b.{0,300}\bwrote\s*:\s*$", re.I)
-_HEADER_FROM = re.compile(r"^\*?(from|差出人|送信者)\s*\*?\s*[:：]", re.I)
-_HEADER_NEXT = re.compile(r"^\*?(sent|date|to|送信日時|日時|宛先|件名|subject)\s*\*?\s*[:：]", re.I)
+def check_bounds(raw: bytes) -> None:
+    """MailTooComplex when parsing `raw` could take more than linear work (see the docstring)."""
+    lowered = b"\n" + raw.lower()
+    if len(_CONTAINER.findall(lowered)) > MAX_CONTAINERS:
+        raise MailTooComplex("MIME parts nested too deeply")
+    if lowered.count(b"\n--") > MAX_BOUNDARY_LINES:
+        raise MailTooComplex("Too many MIME parts")
+    if any(match.end() - match.start() > MAX_FIELD + 1 for match in _FIELD.finditer(lowered)):
+        raise MailTooComplex("Header field too long")
+    end = _HEADER_END.search(raw)
+    if _comments_too_deep(raw[: end.start() if end else len(raw)]):
+        raise MailTooComplex("Header comments nested too deeply")
 
 
-def _cut_index(lines: list[str]) -> int:
-    for i, raw in enumerate(lines):
-        line = raw.strip()
-        if any(p.match(line) for p in _CUT_LINES):
-            return i
-        # "On Mon, 2 Mar 2026 at 10:00, T-Connect <…>" + "wrote:" wrapped over two lines.
-        joined = f"{line} {lines[i + 1].strip()}" if i + 1 < len(lines) else line
-        if line.lower().startswith("on ") and (_ON_WROTE.match(line) or _ON_WROTE.match(joined)):
-            return i
-        if _HEADER_FROM.match(line) and any(_HEADER_NEXT.match(n.strip()) for n in lines[i + 1 : i + 4]):
-            return i
-    return len(lines)
+def _header(message: mime.Part, name: str) -> str:
+    """A top-level header as text: encoded words decoded, raw 8-bit bytes read as Japanese mail."""
+    value = message.header(name)
+    if value is None:
+        return ""
+    raw = value[:MAX_HEADER_READ]
+    try:
+        ascii_text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return _clean(decode(raw, None))  # raw UTF-8 / Shift_JIS in a header: sent as is by some phones
+    try:
+        text = str(make_header(decode_header(ascii_text)))
+    except (LookupError, UnicodeError, ValueError, MessageError):
+        text = ascii_text
+    return _clean(" ".join(text.split()))
 
 
-def strip_quoted(text: str) -> str:
-    """The new part of a reply: before the quoted original, without ">" lines."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    kept = [line for line in lines[: _cut_index(lines)] if not line.lstrip().startswith((">", "＞"))]
-    return "\n".join(kept).strip()[:MAX_TEXT]
-
-
-def _body(message: Message) -> str:
+def _body(message: mime.Part) -> str:
     html: str | None = None
-    for part in message.walk():
-        if part.is_multipart() or part.get_content_disposition() == "attachment":
+    for part in mime.walk(message):
+        kind = part.content_type
+        if kind not in ("text/plain", "text/html") or part.attachment:
             continue
-        kind = part.get_content_type()
-        if kind not in ("text/plain", "text/html"):
-            continue
-        payload = part.get_payload(decode=True)
-        text = decode(payload if isinstance(payload, bytes) else b"", part.get_content_charset())
+        text = decode(part.decoded(), part.param("charset"))
         if kind == "text/plain":
             return text
         if html is None:
@@ -156,17 +162,20 @@ def _body(message: Message) -> str:
 
 
 def mail_parse(raw: bytes) -> InboundMail:
-    """Parse raw RFC 5322 bytes; MalformedMail when it is not a readable mail."""
+    """Parse raw RFC 5322 bytes; MalformedMail (or MailTooComplex) when it is not a mail we read."""
     if not raw or not raw.strip():
         raise MalformedMail("empty message")
+    check_bounds(raw)
     try:
-        message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[assignment]
-        message_id = str(message.get("Message-ID", "") or "").strip()
-        from_address = str(message.get("From", "") or "")[:254]
-        subject = str(message.get("Subject", "") or "")[:200]
+        message = mime.split(raw)
+        message_id = _header(message, "Message-ID")
+        from_address = _header(message, "From")[:254]
+        subject = _header(message, "Subject")[:200]
         body = _body(message)
-    except (MessageError, LookupError, UnicodeError, ValueError, TypeError, IndexError, AttributeError) as exc:
+    except (MessageError, LookupError, UnicodeError, ValueError, binascii.Error) as exc:
         raise MalformedMail(f"{type(exc).__name__}: {exc}") from exc
     if not message_id or len(message_id) > 200:
         message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
-    return InboundMail(message_id=message_id, from_address=from_address, subject=subject, text=strip_quoted(body))
+    return InboundMail(
+        message_id=message_id, from_address=from_address, subject=subject, text=_clean(strip_quoted(_clean(body))),
+    )

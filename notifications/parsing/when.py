@@ -1,295 +1,303 @@
-"""Dates and times in an owner's free-text reply, Japanese or English, relative to `today`.
+"""Dates and times in an owner's free-text reply, Japanese or English, read as a person would.
 
-Pure (no Django, no clock): `parse_when(text, today=...)` returns the preferred times in the
-order written, e.g. 「明日の午前か、来週の火曜 10時」 → [(tomorrow, morning), (next week's
-Tuesday, 10:00)]; nothing usable → [].
+Pure (no Django, no clock). `read_when(text, today=...)` returns `Reading`s in the order written:
+each a start (a `Preference`: a day, and a time or a part of day), an end when the owner gave a
+range or a period (「12/1〜12/5」, 「10時から12時」, 「来週」), and a `doubt` when the parser is
+not sure (`Reading.sure` is False): the reply flow then asks the owner instead of booking.
+E.g. 「明日の午前か、来週の火曜 10時」 → [tomorrow morning, next week's Tuesday 10:00];
+「8時」 → 08:00, unsure (morning or evening?); 「来月」 → December 1–31, unsure (a period).
 
-How: the text is normalised (NFKC: full-width digits and colons; kanji numerals before 月/日/時),
-then dates, then times, then parts of day are found by patterns, each match masking its text so
-a later pattern cannot reuse it. Times and parts of day attach to the date(s) before them
-(「月曜か水曜の午前」 gives both days the morning); a time written before any date attaches to
-the next date ("at 2:30 pm on May 12"); times without any date stand alone (date None).
-
-Conventions: a month/day already past this year means next year; a bare day (「12日」) already
-past this month means next month; a weekday on its own is the next one after today; 来週 /
-"next" is the week after this (weeks start on Monday); an hour 1–7 without 午前/午後/am/pm is
-taken as the afternoon (business hours); the end of a range (「10時〜12時」) is dropped.
+How: the text is capped at MAX_INPUT characters and normalised (notifications.parsing.when_words),
+read into tokens in one pass (notifications.parsing.when_tokens), and the tokens assembled here in
+one pass: a time or part of day attaches to the day(s) before it (「月曜か水曜の午前」 gives both
+days the morning), or to the next day when written first ("at 2:30 pm on Dec 5"); "~", から, "to",
+"between … and" make a range; a day followed by 「は無理」「はダメ」"is not possible", or after
+"not"/"except", is dropped. Linear in the text; at most MAX_READINGS readings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from notifications.parsing import when_days as days
+from notifications.parsing.when_days import Doubt
+from notifications.parsing.when_tokens import Token, tokens
+from notifications.parsing.when_words import normalise
 from vehicles.parsing.preferences import PartOfDay, Preference, part_of
 
-_KANJI = {"〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_WEEKDAYS_JA = "月火水木金土日"
-_WEEKDAYS_EN = {
-    "mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wed": 2, "wednesday": 2, "thu": 3, "thur": 3,
-    "thurs": 3, "thursday": 3, "fri": 4, "friday": 4, "sat": 5, "saturday": 5, "sun": 6, "sunday": 6,
-}
-_MONTHS_EN = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5,
-    "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
-    "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}
-_MONTH_RE = "|".join(sorted(_MONTHS_EN, key=len, reverse=True))
-_WEEKDAY_EN_RE = "|".join(sorted(_WEEKDAYS_EN, key=len, reverse=True))
-_ORD = r"(?:st|nd|rd|th)?"
-_MASK = "\x00"
+__all__ = ["MAX_INPUT", "Doubt", "Reading", "bookable", "parse_when", "read_when"]
+
+MAX_INPUT = 4000  # characters read: as many as a reply keeps (quotes.MAX_TEXT; the API takes 2,000)
+MAX_READINGS = 10
+
+_GROUP_GAP = re.compile(r"(?:\s|[、,・/&]|か|or|and|または|もしくは|と|や|の|on)*")
+_RANGE_GAP = re.compile(r"\s*(?:~|-|から同?|to|until|till|through|thru)\s*")
+_BESIDE_GAP = re.compile(r"[\s()、,]*")
+_NEGATED_AFTER = re.compile(
+    r"(?:\s*(?:は|が|も))?\s*(?:無理|ダメ|だめ|駄目|難しい|都合が悪|仕事|行けない|いけない|不可|都合がつかない|埋まって|以外"
+    r"|is\s+not|isn'?t|is\s+no\s+good|won'?t\s+work|doesn'?t\s+work|is\s+bad|is\s+out)"
+)
+_NEGATED_BEFORE = re.compile(r"(?:\bnot|\bcan'?t\s+do|\bcannot\s+do|\bcan'?t\s+make|\bexcept|\bbut\s+not)\s+$")
 
 
-def _kanji_number(text: str) -> int | None:
-    """一…九, 十, 十二, 二十, 二十三, 三十一 (enough for months, days and hours)."""
-    if "十" not in text:
-        return int("".join(str(_KANJI[c]) for c in text)) if all(c in _KANJI for c in text) else None
-    tens, _sep, ones = text.partition("十")
-    if any(c not in _KANJI for c in tens + ones) or len(tens) > 1 or len(ones) > 1:
-        return None
-    return (_KANJI[tens] if tens else 1) * 10 + (_KANJI[ones] if ones else 0)
+@dataclass(frozen=True)
+class Reading:
+    """One thing the owner asked for: a day and time (or part of day), maybe up to an end."""
 
+    start: Preference
+    end: Preference | None = None
+    doubt: Doubt | None = None
 
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower().replace("〜", "~")
+    @property
+    def sure(self) -> bool:
+        return self.doubt is None
 
-    def kanji(match: re.Match) -> str:
-        value = _kanji_number(match.group())
-        return str(value) if value is not None else match.group()
+    @property
+    def vague(self) -> bool:
+        return self.doubt == Doubt.VAGUE
 
-    # Not 「一時的」「二時間」: only numbers that are a month, a day or a clock time.
-    return re.sub(r"[〇一二三四五六七八九十]+(?=[月日分]|時(?![的間期]))", kanji, text)
+    @property
+    def preference(self) -> Preference:
+        """The reading as one bookable preference: a range keeps its end (the first free slot in it)."""
+        start, end = self.start, self.end
+        if end is None:
+            return start
+        end_date = end.date if end.date is not None and start.date is not None and end.date > start.date else None
+        end_time = end.time if end.time is not None and start.time is not None and end.time > start.time else None
+        return Preference(date=start.date, time=start.time, part=start.part, end_date=end_date, end_time=end_time)
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start.as_json(), "end": self.end.as_json() if self.end else None,
+            "sure": self.sure, "doubt": self.doubt.value if self.doubt else None,
+        }
 
-# -- tokens ---------------------------------------------------------------------------------------
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reading:
+        end = data.get("end")
+        return cls(
+            start=Preference.from_json(data["start"]), end=Preference.from_json(end) if end else None,
+            doubt=Doubt(data["doubt"]) if data.get("doubt") else None,
+        )
 
 
 @dataclass
-class _Token:
-    start: int
-    end: int
-    kind: str  # "date", "time", "part", "skip"
-    value: object = None
-    weekday_only: bool = False  # a bare weekday written next to an explicit date is redundant
-    part: PartOfDay | None = None  # "tonight": a date that brings its part of day
+class _Item:
+    time: dt.time | None = None
+    part: PartOfDay | None = None
+    end_time: dt.time | None = None
+    doubt: Doubt | None = None
+    hour: int | None = None  # unmarked hour, still open to a part of day
+    minute: int = 0
 
 
 @dataclass
 class _Entry:
-    date: dt.date | None
-    items: list[dt.time | PartOfDay] = field(default_factory=list)
+    token: Token
+    day: dt.date | None
+    last_day: dt.date | None = None
+    doubt: Doubt | None = None
+    items: list[_Item] = field(default_factory=list)
 
 
-def _valid(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
+def _item(token: Token) -> _Item:
+    if token.kind == "part":
+        return _Item(part=token.part)
+    return _Item(time=token.time, end_time=token.end_time, doubt=token.doubt, hour=token.hour, minute=token.minute)
 
 
-def _month_day(month: int, day: int, today: dt.date) -> dt.date | None:
-    """This year's date, or next year's once it is past."""
-    for year in (today.year, today.year + 1):
-        found = _valid(year, month, day)
-        if found is not None and found >= today:
-            return found
-    return None
+def _settled(item: _Item, part: PartOfDay) -> _Item:
+    """An unmarked hour read in the light of a part of day (「今夜9時」 → 21:00)."""
+    if item.hour is None or item.time is None:
+        return item
+    value, _doubt = days.clock(item.hour, item.minute, "am" if part == PartOfDay.MORNING else "pm")
+    return replace(item, time=value, doubt=None, hour=None) if value is not None else item
 
 
-def _bare_day(day: int, today: dt.date) -> dt.date | None:
-    """Day of this month, or of the next month that has it once it is past."""
-    year, month = today.year, today.month
-    for _ in range(3):
-        found = _valid(year, month, day)
-        if found is not None and found >= today:
-            return found
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return None
-
-
-def _full(year: int, month: int, day: int, today: dt.date) -> dt.date | None:
-    found = _valid(year, month, day)
-    return found if found is not None and found >= today else None
-
-
-def _weekday(weekday: int, week: str | None, today: dt.date) -> dt.date | None:
-    monday = today - dt.timedelta(days=today.weekday())
-    if week in ("来週", "next"):
-        return monday + dt.timedelta(days=7 + weekday)
-    if week == "再来週":
-        return monday + dt.timedelta(days=14 + weekday)
-    if week == "今週":
-        found = monday + dt.timedelta(days=weekday)
-        return found if found >= today else None
-    ahead = (weekday - today.weekday()) % 7
-    if week == "this":
-        return today + dt.timedelta(days=ahead)
-    return today + dt.timedelta(days=ahead or 7)
-
-
-def _hour_time(hour: int, minute: int, marker: str | None) -> dt.time | None:
-    if marker == "pm" and hour < 12:
-        hour += 12
-    elif marker == "am" and hour == 12:
-        hour = 0
-    elif marker is None and 1 <= hour <= 7:
-        hour += 12  # 「3時」 for a service visit is 15:00
-    if hour > 23 or minute > 59:
-        return None
-    return dt.time(hour, minute)
-
-
-def _marker(text: str | None) -> str | None:
-    if not text:
-        return None
-    if text in ("午前", "朝") or text.startswith("a"):
-        return "am"
-    return "pm"
-
-
-Handler = Callable[[re.Match, dt.date], _Token | None]
-
-
-def _date(value: dt.date | None, **extra) -> Callable[[re.Match], _Token]:
-    return lambda m: _Token(m.start(), m.end(), "date" if value else "skip", value, **extra)
-
-
-_DATE_PATTERNS: list[tuple[str, Handler]] = [
-    (r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?!\d)",
-     lambda m, t: _date(_full(int(m[1]), int(m[2]), int(m[3]), t))(m)),
-    (r"令和\s*(\d{1,2}|元)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日",
-     lambda m, t: _date(_full(2018 + (1 if m[1] == "元" else int(m[1])), int(m[2]), int(m[3]), t))(m)),
-    (r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*日", lambda m, t: _date(_month_day(int(m[1]), int(m[2]), t))(m)),
-    (r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])", lambda m, t: _date(_month_day(int(m[1]), int(m[2]), t))(m)),
-    (rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}){_ORD}\b(?:,?\s*(\d{{4}})\b)?",
-     lambda m, t: _date(_full(int(m[3]), _MONTHS_EN[m[1]], int(m[2]), t) if m[3] else _month_day(_MONTHS_EN[m[1]], int(m[2]), t))(m)),
-    (rf"\b(\d{{1,2}}){_ORD}\s+(?:of\s+)?({_MONTH_RE})\b\.?(?:,?\s*(\d{{4}})\b)?",
-     lambda m, t: _date(_full(int(m[3]), _MONTHS_EN[m[2]], int(m[1]), t) if m[3] else _month_day(_MONTHS_EN[m[2]], int(m[1]), t))(m)),
-    (r"しあさって|明々後日|明明後日", lambda m, t: _date(t + dt.timedelta(days=3))(m)),
-    (r"明後日|あさって|(?:the\s+)?day\s+after\s+tomorrow", lambda m, t: _date(t + dt.timedelta(days=2))(m)),
-    (r"明日|あした|tomorrow", lambda m, t: _date(t + dt.timedelta(days=1))(m)),
-    (r"今夜|今晩|tonight", lambda m, t: _date(t, part=PartOfDay.EVENING)(m)),
-    (r"今日|本日|きょう|\btoday\b", lambda m, t: _date(t)(m)),
-    (r"(\d{1,2})\s*日後|\bin\s+(\d{1,2})\s+days?\b", lambda m, t: _date(t + dt.timedelta(days=int(m[1] or m[2])))(m)),
-    (rf"(再来週|来週|今週)?\s*の?\s*([{_WEEKDAYS_JA}])曜日?",
-     lambda m, t: _date(_weekday(_WEEKDAYS_JA.index(m[2]), m[1], t), weekday_only=not m[1])(m)),
-    (rf"[(]\s*([{_WEEKDAYS_JA}]|{_WEEKDAY_EN_RE})\.?\s*[)]", lambda m, t: _Token(m.start(), m.end(), "skip")),
-    (rf"\b(?:(next|this|coming)\s+(?:week\s+)?(?:on\s+)?)?({_WEEKDAY_EN_RE})\b\.?(\s+next\s+week)?",
-     lambda m, t: _date(
-         _weekday(_WEEKDAYS_EN[m[2]], "next" if m[1] == "next" or m[3] else ("this" if m[1] == "this" else None), t),
-         weekday_only=not (m[1] or m[3]),
-     )(m)),
-    (r"(?<![\d/])(\d{1,2})\s*日(?!\s*(?:中|間|後|前|以内|おき|ぶり|目))", lambda m, t: _date(_bare_day(int(m[1]), t))(m)),
-    (r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b", lambda m, t: _date(_bare_day(int(m[1]), t))(m)),
-]
-
-_AMPM = r"(a\.?m\.?|p\.?m\.?)(?![a-z])"
-_TIME_PATTERNS: list[tuple[str, Handler]] = [
-    (r"正午|\bnoon\b|\bmidday\b", lambda m, t: _Token(m.start(), m.end(), "time", dt.time(12))),
-    (r"(午前|午後|朝|夕方|夜|昼)?\s*の?\s*(\d{1,2})\s*時(?![的間期])\s*(?:(半)|(\d{1,2})\s*分)?",
-     lambda m, t: _time(m, int(m[2]), 30 if m[3] else int(m[4] or 0), _marker(m[1]))),
-    (r"(午前|午後)\s*(\d{1,2}):(\d{2})", lambda m, t: _time(m, int(m[2]), int(m[3]), _marker(m[1]))),
-    (rf"(?<![\d:])(\d{{1,2}}):(\d{{2}})(?!\d)(?:\s*{_AMPM})?", lambda m, t: _time(m, int(m[1]), int(m[2]), _marker(m[3]))),
-    (rf"(?<![\d:])(\d{{1,2}})\s*{_AMPM}", lambda m, t: _time(m, int(m[1]), 0, _marker(m[2]))),
-    (r"\bat\s+(\d{1,2})(?:\s*o'?clock)?(?![\d:])|(?<!\d)(\d{1,2})\s*o'?clock",
-     lambda m, t: _time(m, int(m[1] or m[2]), 0, None)),
-]
-
-_PART_PATTERNS: list[tuple[str, PartOfDay]] = [
-    (r"午前中|午前|朝一|朝|\bmorning\b", PartOfDay.MORNING),
-    (r"午後|昼過ぎ|昼から|お昼|昼|\bafternoon\b", PartOfDay.AFTERNOON),
-    (r"夕方|夜|晩|\bevening\b|\bnight\b|after\s+work", PartOfDay.EVENING),
-]
-
-_GROUP_GAP = re.compile(r"^(?:\s|[、,・/&]|か|or|and|または|もしくは|と|や|の|on)*$")
-_RANGE_GAP = re.compile(r"^\s*(?:~|-|–|から|to|until|till)\s*$")
-_BESIDE_GAP = re.compile(r"^[\s()、,]*$")
-
-
-def _time(m: re.Match, hour: int, minute: int, marker: str | None) -> _Token:
-    value = _hour_time(hour, minute, marker)
-    return _Token(m.start(), m.end(), "time" if value else "skip", value)
-
-
-def _part_handler(part: PartOfDay) -> Handler:
-    return lambda m, _today: _Token(m.start(), m.end(), "part", part)
-
-
-def _scan(text: str, today: dt.date) -> list[_Token]:
-    work = text
-    tokens: list[_Token] = []
-
-    def take(pattern: str, handler: Handler) -> None:
-        nonlocal work
-        for match in list(re.finditer(pattern, work)):
-            if _MASK in match.group():
-                continue
-            token = handler(match, today)
-            if token is not None:
-                tokens.append(token)
-                work = work[: match.start()] + _MASK * (match.end() - match.start()) + work[match.end():]
-
-    for pattern, handler in _DATE_PATTERNS + _TIME_PATTERNS:
-        take(pattern, handler)
-    for pattern, part in _PART_PATTERNS:
-        take(pattern, _part_handler(part))
-    return sorted((t for t in tokens if t.kind != "skip"), key=lambda t: t.start)
-
-
-def _add(entry: _Entry, item: dt.time | PartOfDay) -> None:
-    # 「午前、10時」: the time says more than the part of day it falls in.
-    if isinstance(item, dt.time) and entry.items and entry.items[-1] == part_of(item):
-        entry.items[-1] = item
-    elif item not in entry.items:
+def _add(entry: _Entry, item: _Item) -> None:
+    last = entry.items[-1] if entry.items else None
+    if item.time is not None and last is not None and last.part is not None:
+        item = _settled(item, last.part)
+        if item.time is not None and part_of(item.time) == last.part:
+            entry.items[-1] = item  # 「午後、3時」: the time says more than the part it falls in
+            return
+    if item.part is not None and last is not None and last.time is not None and last.hour is not None:
+        entry.items[-1] = _settled(last, item.part)  # "tomorrow at 7, in the evening"
+        return
+    if item not in entry.items:
         entry.items.append(item)
 
 
-def _assemble(text: str, tokens: list[_Token]) -> list[_Entry]:
-    entries: list[_Entry] = []
-    group: list[_Entry] = []
-    pending: list[dt.time | PartOfDay] = []
-    previous: _Token | None = None
-    for token in tokens:
-        gap = text[previous.end : token.start] if previous else ""
-        if token.kind == "date":
-            beside_date = previous is not None and previous.kind == "date" and not previous.weekday_only
-            if token.weekday_only and beside_date and _BESIDE_GAP.match(gap):
-                continue  # 「3月10日(火曜)」: the weekday only repeats the date
-            entry = _Entry(token.value)  # type: ignore[arg-type]
-            joins = group and not any(e.items for e in group) and _GROUP_GAP.match(gap)
-            group = [*group, entry] if joins else [entry]
-            for item in ([token.part] if token.part else []) + pending:
-                _add(entry, item)
-            pending = []
-            entries.append(entry)
-        elif previous is not None and previous.kind == "time" and token.kind == "time" and _RANGE_GAP.match(gap):
-            continue  # 「10時〜12時」: the visit starts at the first
-        elif group:
-            for entry in group:
-                _add(entry, token.value)  # type: ignore[arg-type]
-        else:
-            pending.append(token.value)  # type: ignore[arg-type]
-        previous = token
-    if pending:
-        entries.append(_Entry(None, pending))
-    return entries
+def _negated(text: str, token: Token) -> bool:
+    return bool(_NEGATED_AFTER.match(text, token.end, token.end + 16)) or bool(
+        _NEGATED_BEFORE.search(text[max(0, token.start - 16) : token.start])
+    )
+
+
+def _following(day: dt.date, token: Token) -> dt.date | None:
+    """The first day from `day` on that a weekday or bare day continues ("Mon to Wed", 「1日から5日」)."""
+    if token.weekday is not None and token.weekday_only:
+        return day + dt.timedelta(days=(token.weekday - day.weekday()) % 7)
+    if token.bare_day is not None:
+        for months in range(3):
+            first = days.add_months(day.replace(day=1), months, 1)
+            found = days.valid(first.year, first.month, token.bare_day)
+            if found is not None and found >= day:
+                return found
+        return None
+    return token.last_day if token.kind == "period" else token.day
+
+
+class _Assembly:
+    """One pass over the tokens (see the module docstring)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.entries: list[_Entry] = []
+        self.group: list[_Entry] = []
+        self.pending: list[_Item] = []
+        self.previous: Token | None = None
+
+    def gap(self, token: Token) -> str:
+        return self.text[self.previous.end : token.start] if self.previous else ""
+
+    def feed(self, token: Token) -> None:
+        if token.kind in ("date", "period"):
+            self.day(token)
+        elif token.kind in ("time", "part"):
+            self.time_or_part(token)
+        elif token.weekday is None or token.day is None:
+            return  # words read only so that nothing else reads them (「2日くらい」, "sat nav")
+        elif not self.check_weekday(token):
+            token.kind = "date"  # 「(月)」 on its own names the day
+            self.day(token)
+        self.previous = token
+
+    def check_weekday(self, token: Token) -> bool:
+        """「12月5日(土)」 / "Saturday, December 5": the weekday only repeats the date; it must match."""
+        previous, gap = self.previous, self.gap(token)
+        if previous is None or previous.kind != "date" or not _BESIDE_GAP.fullmatch(gap) or not self.entries:
+            return False
+        entry = self.entries[-1]
+        if previous.weekday_only or entry.day is None:
+            return False
+        if entry.day.weekday() != token.weekday:
+            entry.doubt = entry.doubt or Doubt.WEEKDAY
+        return True
+
+    def day(self, token: Token) -> None:
+        gap, previous = self.gap(token), self.previous
+        if token.weekday_only and self.check_weekday(token):
+            return
+        if previous is not None and previous.kind in ("date", "period") and self.entries and self.range_gap(gap, previous):
+            self.extend(self.entries[-1], token)
+            return
+        if (previous is not None and previous.weekday_only and token.weekday is None and self.entries
+                and _BESIDE_GAP.fullmatch(gap) and self.entries[-1].token is previous):
+            self.merge_weekday(self.entries.pop(), token)
+            return
+        self.start(token, gap)
+
+    def range_gap(self, gap: str, previous: Token) -> bool:
+        if _RANGE_GAP.fullmatch(gap):
+            return True
+        return gap.strip() == "and" and self.text[max(0, previous.start - 8) : previous.start].endswith("between ")
+
+    def extend(self, entry: _Entry, token: Token) -> None:
+        end = _following(entry.day, token) if entry.day else None
+        if end is None or end < entry.day:  # type: ignore[operator]
+            entry.doubt = entry.doubt or Doubt.RANGE
+            end = token.day
+        entry.last_day = end
+        entry.doubt = entry.doubt or token.doubt
+
+    def merge_weekday(self, weekday_entry: _Entry, token: Token) -> None:
+        self.group = [e for e in self.group if e is not weekday_entry]
+        entry = self.start(token, "")
+        if entry.day is not None and entry.day.weekday() != weekday_entry.token.weekday:
+            entry.doubt = entry.doubt or Doubt.WEEKDAY
+
+    def start(self, token: Token, gap: str) -> _Entry:
+        day = token.day
+        joins = bool(self.group) and not any(e.items for e in self.group) and bool(_GROUP_GAP.fullmatch(gap))
+        anchor = self.group[-1] if joins else None
+        if anchor is not None and anchor.day and (token.bare_day or (token.weekday_only and not anchor.token.weekday_only)):
+            day = _following(anchor.day, token) or day  # 「1月10日か15日」, 「来週の水曜か木曜」
+        entry = _Entry(token, day, last_day=token.last_day, doubt=token.doubt)
+        self.group = [*self.group, entry] if joins else [entry]
+        for item in ([_Item(part=token.part)] if token.part else []) + self.pending:
+            _add(entry, item)
+        self.pending = []
+        self.entries.append(entry)
+        return entry
+
+    def time_or_part(self, token: Token) -> None:
+        previous = self.previous
+        if token.kind == "time" and previous is not None and previous.kind == "time" and _RANGE_GAP.fullmatch(self.gap(token)):
+            self.time_range(token)
+            return
+        item = _item(token)
+        for entry in self.group:
+            _add(entry, item)
+        if not self.group:
+            self.pending.append(item)
+
+    def time_range(self, token: Token) -> None:
+        for items in [e.items for e in self.group] or [self.pending]:
+            if items and items[-1].time is not None and token.time is not None:
+                start = items[-1].time
+                end = token.time
+                if token.hour is not None and start.hour >= 12 and token.hour < 12:
+                    end = dt.time(min(token.hour + 12, 23), token.minute)  # 「午後1時から3時」
+                items[-1] = replace(items[-1], end_time=days.after(start, end), doubt=items[-1].doubt or token.doubt)
+
+
+def _readings(entry: _Entry) -> list[Reading]:
+    found = []
+    for item in entry.items or [_Item()]:
+        end_day = entry.last_day or entry.day
+        start = Preference(date=entry.day, time=item.time, part=item.part)
+        end = None
+        if entry.last_day or item.end_time:
+            end = Preference(date=end_day, time=item.end_time or (item.time if entry.last_day else None), part=item.part)
+        doubt = Doubt.VAGUE if entry.token.kind == "period" else (entry.doubt or item.doubt)
+        found.append(Reading(start=start, end=end, doubt=doubt))
+    return found
+
+
+def read_when(text: str, *, today: dt.date, limit: int = MAX_INPUT) -> list[Reading]:
+    """What the owner asked for in `text` (see the module docstring), without repeats."""
+    normalised = normalise((text or "")[:limit])[:limit]
+    assembly = _Assembly(normalised)
+    for token in tokens(normalised, today):
+        if token.kind in ("date", "period") and _negated(normalised, token):
+            continue
+        assembly.feed(token)
+    found: list[Reading] = []
+    seen: set[Reading] = set()
+    for entry in [*assembly.entries, *([_Entry(Token(0, 0, "time"), None, items=assembly.pending)] if assembly.pending else [])]:
+        for reading in _readings(entry):
+            if reading not in seen and len(found) < MAX_READINGS:
+                seen.add(reading)
+                found.append(reading)
+    return found
 
 
 def parse_when(text: str, *, today: dt.date) -> list[Preference]:
-    """Preferred times found in `text`, in order, without repeats."""
-    normalised = normalise(text or "")
+    """The start of every reading that names a day or time (periods left out), in order."""
     found: list[Preference] = []
-    for entry in _assemble(normalised, _scan(normalised, today)):
-        items: list[dt.time | PartOfDay | None] = [*entry.items] or [None]
-        for item in items:
-            preference = Preference(
-                date=entry.date,
-                time=item if isinstance(item, dt.time) else None,
-                part=item if isinstance(item, PartOfDay) else None,
-            )
-            if preference not in found:
-                found.append(preference)
+    for reading in read_when(text, today=today):
+        if not reading.vague and reading.start not in found:
+            found.append(reading.start)
     return found
+
+
+def bookable(readings: list[Reading], *, limit: int = 3) -> list[Preference]:
+    """What may be booked without asking: every reading's preference when all are sure, else
+    nothing (one unsure reading makes the reply a question: the owner is asked, never guessed at)."""
+    if not readings or not all(r.sure for r in readings):
+        return []
+    return [r.preference for r in readings][:limit]

@@ -24,7 +24,7 @@ from dealers.services.queueing import task_queue_on_commit
 from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
 from notifications.parsing.intent import reply_intent
 from notifications.parsing.mail import InboundMail
-from notifications.parsing.when import parse_when
+from notifications.parsing.when import Reading, bookable, read_when
 from notifications.services.reply_outcomes import reply_act
 from vehicles.parsing.preferences import Preference
 
@@ -60,7 +60,7 @@ def _queue(reply_id: int) -> None:
 @transaction.atomic
 def reply_receive(
     *, notice: Notice, channel: str, intent: str, preferred: Sequence[Preference], text: str, message_id: str,
-    from_address: str = "", sender_user=None,
+    from_address: str = "", sender_user=None, reading: Sequence[Reading] = (),
 ) -> tuple[Reply, bool]:
     """Store a reply (once per message_id) and queue its processing after commit."""
     reply, created = Reply.objects.get_or_create(
@@ -68,6 +68,7 @@ def reply_receive(
         defaults={
             "company_id": notice.company_id, "notice": notice, "vehicle_id": notice.vehicle_id, "channel": channel,
             "intent": intent, "preferred": [p.as_json() for p in preferred[:MAX_PREFERRED]], "text": text,
+            "reading": [r.as_json() for r in reading],
             "from_address": from_address[:254], "sender_user": sender_user,
         },
     )
@@ -87,11 +88,12 @@ def reply_receive_mail(*, token: str, mail: InboundMail) -> Reply | None:
     if not mail.text.strip():
         logger.info("reply mail %s to notice %s has no new text; ignored", mail.message_id, notice.pk)
         return None
-    preferred = parse_when(mail.text, today=business_date())[:MAX_PREFERRED]
+    # An unsure reading is kept for staff and asked about when processed, never booked as read.
+    reading = read_when(mail.text, today=business_date())
     reply, created = reply_receive(
-        notice=notice, channel="email", intent=reply_intent(mail.text, has_dates=bool(preferred)),
-        preferred=preferred, text=mail.text, message_id=f"email:{token}:{mail.message_id}",
-        from_address=mail.from_address,
+        notice=notice, channel="email", intent=reply_intent(mail.text, has_dates=bool(reading)),
+        preferred=bookable(reading, limit=MAX_PREFERRED), text=mail.text, message_id=f"email:{token}:{mail.message_id}",
+        from_address=mail.from_address, reading=reading,
     )
     if not created:
         logger.info("reply mail %s to notice %s already stored (redelivery)", mail.message_id, notice.pk)
@@ -113,7 +115,7 @@ def reply_process(*, reply_id: int) -> Reply | None:
             return _fail(reply, "the car has no remote-maintenance store to handle the reply")
         reply.outcome = reply_act(reply)
         reply.status, reply.processed_at = ReplyStatus.PROCESSED, timezone.now()
-        reply.save(update_fields=["status", "outcome", "processed_at", "preferred", "appointment", "inquiry"])
+        reply.save(update_fields=["status", "outcome", "processed_at", "preferred", "reading", "appointment", "inquiry"])
         audit_record(action="reply.process", target=reply, actor=None, company=reply.company_id, outcome=reply.outcome)
     return reply
 

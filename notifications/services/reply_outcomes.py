@@ -8,6 +8,11 @@
 - cancel: cancel the open appointment (a confirmed one gets a calendar cancellation); no open
   appointment → an inquiry, a person reads it.
 - ask: an inquiry for the store.
+- unsure: a reading the parser is not sure of (「8時」, 「来週」, a weekday that does not match its
+  date…) is never booked: the owner is told what was understood and asked to confirm or correct
+  (stage "confirm"; for a period, with free times in it), and staff get a propose-time inquiry
+  with the reading beside the text. A reply "はい" / "yes" to that question books what was asked.
+- a range (「12/1〜12/5」, 「10時〜12時」) is one preference; the booking takes its first free slot.
 Every notice to the owner says when the store will answer if it is closed now (seed note 5:
 dealer responses only within business hours); a question that arrives while the store is
 closed is acknowledged at once with that time.
@@ -24,8 +29,10 @@ from django.utils import timezone
 
 from dealers.models import Store
 from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar, business_date
-from notifications.models import InquiryKind, NoticeKind, Reply, ReplyIntent, ReplyOutcome
-from notifications.parsing.when import parse_when
+from dealers.services.audit import audit_record
+from notifications.models import Inquiry, InquiryKind, InquiryStatus, NoticeKind, Reply, ReplyIntent, ReplyOutcome
+from notifications.parsing.intent import affirmation
+from notifications.parsing.when import Reading, bookable, read_when
 from notifications.services.appointment_notices import appointment_facts
 from notifications.services.inquiries import inquiry_open
 from notifications.services.owner_notices import notice_due, owner_notice_send
@@ -75,16 +82,61 @@ def reply_act(reply: Reply) -> str:
     handlers: dict[str, Callable[[_Context], str]] = {
         ReplyIntent.BOOK: _book, ReplyIntent.CHANGE: _change, ReplyIntent.CANCEL: _cancel, ReplyIntent.ASK: _ask,
     }
-    return handlers[reply.intent](context)
+    intent = ReplyIntent.BOOK if _confirmed(context) else reply.intent
+    return handlers[intent](context)
+
+
+def _confirmed(ctx: _Context) -> bool:
+    """「はい」 to our "is this right?" question: what we asked about becomes the preference."""
+    notice, reply = ctx.reply.notice, ctx.reply
+    asked = (notice.context or {}).get("readings") or []
+    if notice.stage != "confirm" or not asked or reply.preferred or _readings(ctx) or not affirmation(reply.text):
+        return False
+    reply.preferred = [Reading.from_json(item).preference.as_json() for item in asked][:MAX_PREFERRED]
+    earlier = Reply.objects.filter(pk=notice.source_id or 0).values_list("inquiry_id", flat=True).first()
+    if earlier is not None and Inquiry.objects.filter(pk=earlier, status=InquiryStatus.OPEN).update(
+        status=InquiryStatus.CLOSED, answered_at=ctx.now
+    ):  # the staff's propose-time inquiry is settled by the owner's answer
+        audit_record(action="inquiry.settled_by_owner", target=Inquiry(pk=earlier), actor=None,
+                     company=reply.company_id, reply=reply.pk)
+    return True
+
+
+def _readings(ctx: _Context) -> list[Reading]:
+    reply = ctx.reply
+    if reply.reading or reply.preferred:
+        return [Reading.from_json(item) for item in reply.reading]
+    found = read_when(reply.text, today=business_date(reply.received_at))
+    reply.reading = [r.as_json() for r in found]
+    return found
 
 
 def _preferences(ctx: _Context) -> list[Preference]:
     reply = ctx.reply
     if reply.preferred:
         return [Preference.from_json(item) for item in reply.preferred]
-    found = parse_when(reply.text, today=business_date(reply.received_at))[:MAX_PREFERRED]
+    found = bookable(_readings(ctx), limit=MAX_PREFERRED)
     reply.preferred = [p.as_json() for p in found]
     return found
+
+
+def _unsure(ctx: _Context, current: Appointment | None = None) -> str | None:
+    """The question instead of a booking, when the text was read but not surely; None otherwise."""
+    readings = _readings(ctx)
+    if not readings or all(r.sure for r in readings):
+        return None
+    period = next((r for r in readings if r.vague and r.start.date), None)
+    offered = []
+    if period is not None and period.start.date is not None:
+        begin = dt.datetime.combine(period.start.date, dt.time(0), BUSINESS_TZ)
+        offered = alternatives(ctx.store, max(ctx.now, begin), calendar=ctx.calendar, now=ctx.now)
+    ctx.reply.inquiry = inquiry_open(
+        reply=ctx.reply, store=ctx.store, kind=InquiryKind.PROPOSE_TIME, question=ctx.reply.text,
+        calendar=ctx.calendar, alternatives=offered,
+    )
+    facts = appointment_facts(current) if current is not None else {}
+    _notify(ctx, "confirm", readings=[r.as_json() for r in readings], alternatives=_iso(offered), **facts)
+    return ReplyOutcome.CONFIRM
 
 
 def _appointment_ref(ctx: _Context) -> int | None:
@@ -132,7 +184,7 @@ def _book(ctx: _Context, *, check_open: bool = True) -> str:
         return _change(ctx, existing)
     preferred = _preferences(ctx)
     if not preferred:
-        return _needs_time(ctx)
+        return _unsure(ctx) or _needs_time(ctx)
     try:
         result = appointment_request(
             vehicle=ctx.reply.vehicle, store=ctx.store, preferred=preferred, idempotency_key=ctx.key,
@@ -179,7 +231,7 @@ def _change(ctx: _Context, appointment: Appointment | None = None) -> str:
         return _book(ctx, check_open=False)
     preferred = _preferences(ctx)
     if not preferred:
-        return _needs_time(ctx, appointment)
+        return _unsure(ctx, appointment) or _needs_time(ctx, appointment)
     result = appointment_change(
         appointment=appointment, preferred=preferred, idempotency_key=ctx.key, reply_id=ctx.reply.pk,
         note=ctx.reply.text[:2000],

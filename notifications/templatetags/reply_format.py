@@ -8,6 +8,7 @@ import datetime as dt
 from django import template
 from django.utils import translation
 from django.utils.dates import MONTHS, WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
 
 from dealers.selectors.calendar import BUSINESS_TZ
 
@@ -35,3 +36,46 @@ def jdatetime(value) -> str:
         return f"{at.year}年{at.month}月{at.day}日({_WEEKDAYS_JA[at.weekday()]}) {at:%H:%M}"
     with translation.override("en"):
         return f"{WEEKDAYS_ABBR[at.weekday()]} {at.day} {MONTHS[at.month]} {at.year}, {at:%H:%M}"
+
+
+def _day(value: str) -> str:
+    day = dt.date.fromisoformat(value)
+    if (translation.get_language() or "ja").startswith("ja"):
+        return f"{day.month}月{day.day}日({_WEEKDAYS_JA[day.weekday()]})"
+    with translation.override("en"):
+        return f"{WEEKDAYS_ABBR[day.weekday()]} {day.day} {MONTHS[day.month]}"
+
+
+def _part(value: str) -> str:
+    return str({"morning": _("morning (AM)"), "afternoon": _("afternoon (PM)"), "evening": _("evening")}[value])
+
+
+def _point(item: dict) -> list[str]:
+    words = [_day(item["date"])] if item.get("date") else []
+    if item.get("time"):
+        words.append(item["time"])
+    elif item.get("part"):
+        words.append(_part(item["part"]))
+    return words
+
+
+def _reading(data: dict, *, mark_unsure: bool = False) -> str:
+    start, end = data.get("start") or {}, data.get("end")
+    text = " ".join(_point(start))
+    if end:
+        same_day = end.get("date") == start.get("date")
+        tail = " ".join(_point({**end, "date": None} if same_day else end))
+        text = f"{text}〜{tail}" if (translation.get_language() or "ja").startswith("ja") else f"{text} – {tail}"
+    if mark_unsure and not data.get("sure", True):
+        text = f"{text} ({_('to be confirmed')})"
+    return text
+
+
+@register.filter
+def readings(value, audience: str = "owner") -> str:
+    """What the parser read in a reply (notifications.parsing.when.Reading as JSON), in words:
+    「12月25日(金) 午前」, 「12月1日(火)〜12月5日(土)」 / "Fri 25 December morning"; for staff
+    (`readings:"staff"`) an unsure reading says it is to be confirmed."""
+    items = [_reading(item, mark_unsure=audience == "staff") for item in (value or []) if isinstance(item, dict)]
+    joiner = "、" if (translation.get_language() or "ja").startswith("ja") else "; "
+    return joiner.join(item for item in items if item)

@@ -321,6 +321,8 @@ _FACTS = {
     "appointment": {"id": 1, "starts_at": "2026-03-04T10:00:00+09:00", "ends_at": "2026-03-04T11:00:00+09:00"},
     "alternatives": ["2026-03-04T11:00:00+09:00"], "proposed_times": [], "store_closed": True,
     "answer_from": "2026-03-03T10:00:00+09:00", "question": "代車は？", "answer": "あります。",
+    "readings": [{"start": {"date": "2026-03-10", "time": None, "part": "morning"}, "end": None, "sure": False,
+                  "doubt": "weekday"}],
 }
 
 
@@ -328,7 +330,8 @@ _FACTS = {
 @pytest.mark.parametrize("channel", ["email", "app", "navi"])
 @pytest.mark.parametrize(
     ("kind", "stage"),
-    [("appointment", s) for s in ("requested", "changed", "alternatives", "needs_time", "confirmed", "proposed", "cancelled")]
+    [("appointment", s)
+     for s in ("requested", "changed", "alternatives", "needs_time", "confirm", "confirmed", "proposed", "cancelled")]
     + [("inquiry_answer", "received"), ("inquiry_answer", "answered")],
 )
 def test_every_reply_notice_renders_in_both_languages_and_channels(kind, stage, channel, language):

@@ -19,6 +19,7 @@ from vehicles.parsing.preferences import Preference, part_of
 BOOKING_LEAD = dt.timedelta(hours=1)
 # A preference without a date ("午後2時") looks at this many days from today.
 UNDATED_SEARCH_DAYS = 14
+MAX_RANGE_DAYS = 62  # a range of days is searched this far at most (「来月中」 is a month)
 # How far ahead alternatives are looked for.
 ALTERNATIVES_HORIZON_DAYS = 30
 
@@ -57,8 +58,10 @@ def fits(preference: Preference, slot: dt.datetime, slot_minutes: int) -> bool:
     """Does the slot (Asia/Tokyo) satisfy the preference? A time matches the first slot that
     starts at it or within one slot length after it (14:30 with hourly slots → 15:00)."""
     local = slot.astimezone(BUSINESS_TZ)
-    if preference.date is not None and local.date() != preference.date:
+    if preference.date is not None and not preference.date <= local.date() <= (preference.end_date or preference.date):
         return False
+    if preference.time is not None and preference.end_time is not None:  # a window: any slot starting in it
+        return preference.time <= local.time() < preference.end_time
     if preference.time is not None:
         wanted = dt.datetime.combine(local.date(), preference.time, BUSINESS_TZ)
         return wanted <= local < wanted + dt.timedelta(minutes=slot_minutes)
@@ -69,7 +72,11 @@ def fits(preference: Preference, slot: dt.datetime, slot_minutes: int) -> bool:
 
 def _days_for(preference: Preference, today: dt.date) -> Iterator[dt.date]:
     if preference.date is not None:
-        yield preference.date
+        last = min(preference.end_date or preference.date, preference.date + dt.timedelta(days=MAX_RANGE_DAYS - 1))
+        day = preference.date
+        while day <= last:  # a range: every day in it, the first free slot first
+            yield day
+            day += dt.timedelta(days=1)
         return
     for offset in range(UNDATED_SEARCH_DAYS):
         yield today + dt.timedelta(days=offset)
