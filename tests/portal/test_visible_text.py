@@ -28,9 +28,9 @@ pytestmark = pytest.mark.django_db
 def test_the_checker_finds_codes_and_english():
     html = ('<html><body><p>警告 — stop_now</p><span title="lamp:charging">x</span><p>状態: confirmed</p>'
             '<p>Reached the owner</p><p>T-Connect e-Care owner@example.jp http://x.jp/a_b/</p>'
-            '<script>var see_dealer_soon = 1;</script><p>ZVW30-1000083 P0420 48210 km</p></body></html>')
+            '<script>var see_dealer_soon = 1;</script><p>ZVW30-1000083 P0420 48210 km</p><p>期限 2026-12-10</p></body></html>')
     found = " ".join(leaks(html))
-    assert all(word in found for word in ("stop_now", "lamp:charging", "confirmed", "Reached"))
+    assert all(word in found for word in ("stop_now", "lamp:charging", "confirmed", "Reached", "2026-12-10"))
     assert "see_dealer_soon" not in found and "owner@example.jp" not in found and "P0420" not in found
     assert "T-Connect" in " ".join(visible_text(html))
 

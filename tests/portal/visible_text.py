@@ -9,7 +9,8 @@ A leak is:
 - a code: lower-case ASCII words joined by `_` or `:` (stop_now, lamp:charging, see_dealer_soon);
 - a lower-case English word of three letters or more (confirmed, requested, received);
 - an English word from a label of the project's choices (Confirmed, Reached the owner), which
-  is what an untranslated enum label looks like.
+  is what an untranslated enum label looks like;
+- an ISO date (2026-12-10): staff read 2026年12月10日(木).
 Brand and product names are written as they are (T-Connect, e-Care, MyTOYOTA+, OBD-II, DTC).
 """
 
@@ -26,6 +27,7 @@ _HIDDEN_TAGS = {"script", "style", "template", "noscript"}
 _EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w.-]+|https?://\S+|/[\w./?=&%-]+")
 CODE = re.compile(r"\b[a-z][a-z0-9]*(?:[_:][a-z0-9]+)+\b")
 LOWER_WORD = re.compile(r"(?<![\w-])[a-z]{3,}(?![\w-])")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")  # dates are written 2026年12月10日 for staff
 CAPITAL_WORD = re.compile(r"(?<![\w-])[A-Z][a-z]{2,}(?![\w-])")
 # Names that are written in Latin letters in Japanese too.
 ALLOWED_WORDS = {"English", "Connect", "Care", "Vehicle"}
@@ -81,5 +83,6 @@ def leaks(html: str) -> list[str]:
     found = []
     for part in visible_text(html):
         bad = CODE.findall(part) + LOWER_WORD.findall(part) + [w for w in CAPITAL_WORD.findall(part) if w in english]
+        bad += ISO_DATE.findall(part)
         found += [f"{word!r} in {part[:80]!r}" for word in bad]
     return found
