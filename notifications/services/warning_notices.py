@@ -36,7 +36,7 @@ from notifications.models import Delivery, Notice, NoticeKind
 from notifications.services.owner_notices import store_facts, vehicle_facts
 from vehicles.models import ConsentCategory, Equipment, FollowUp, VehicleWarning, WarningKind
 from vehicles.selectors.telemetry import diagnostic_code_describe
-from vehicles.services.contracts import ECARE, services_available, vehicles_with_service
+from vehicles.services.contracts import ECARE, services_available, with_service
 from vehicles.services.followups import FOLLOWUP_SEVERITIES, followup_open_for_warning
 
 # Warnings older than this without a notice are left alone by the scans: telling an owner
@@ -150,10 +150,11 @@ def _is_ecare(warning: VehicleWarning) -> bool:
 
 
 def _with_ecare(warnings, now: dt.datetime):
-    """Only warnings whose car has e-Care today (and device warnings, which are not e-Care): one
-    semi-join on the same rule as the daily run's, so cars without it are never looked at again."""
-    ecare_cars = vehicles_with_service(ECARE, business_date(now)).values("pk")
-    return warnings.filter(Q(kind=WarningKind.THIRD_PARTY_DEVICE) | Q(vehicle__in=ecare_cars))
+    """Only warnings whose car has e-Care today (and device warnings, which are not e-Care): the
+    same rule as the daily run's, joined to each warning's own car, so cars without it are never
+    looked at again."""
+    ecare = with_service(VehicleWarning.objects.all(), ECARE, business_date(now), vehicle="vehicle__")
+    return warnings.filter(Q(kind=WarningKind.THIRD_PARTY_DEVICE) | Exists(ecare.filter(pk=OuterRef("pk"))))
 
 
 def _without_notice(warnings):
