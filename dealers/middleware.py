@@ -29,7 +29,7 @@ MFA_SESSION_KEY = "mfa_ok"
 # Paths a staff member without a passed second factor may still reach: the account and MFA
 # pages themselves (login, TOTP set-up, code entry, logout), language switch, static files,
 # the app API's own auth endpoints (staff are refused there) and the invitation page.
-_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/_allauth/", "/invite/")
+_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/_allauth/", "/invite/", "/favicon.ico")
 _API_PREFIX = "/api/"
 
 

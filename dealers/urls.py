@@ -7,6 +7,7 @@ from dealers.views import calendar, home, staff
 app_name = "dealers"
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("staff/", staff.staff_list, name="staff"),
     path("staff/invite/", staff.staff_invite_view, name="staff_invite"),
     path("staff/<int:user_id>/deactivate/", staff.staff_deactivate_view, name="staff_deactivate"),
@@ -24,6 +25,12 @@ settings_urlpatterns = (
         path("stores/<int:store_id>/rules/", calendar.closing_rule_new, name="rule_add"),
         path("stores/<int:store_id>/rules/<int:closing_rule_id>/delete/", calendar.closing_rule_remove, name="rule_delete"),
         path("stores/<int:store_id>/exceptions/", calendar.exception_new, name="exception_add"),
+        path(
+            "stores/<int:store_id>/exceptions/<int:calendar_exception_id>/edit/", calendar.exception_edit, name="exception_edit"
+        ),
+        path(
+            "stores/<int:store_id>/exceptions/<int:calendar_exception_id>/copy/", calendar.exception_copy, name="exception_copy"
+        ),
         path(
             "stores/<int:store_id>/exceptions/<int:calendar_exception_id>/delete/",
             calendar.exception_remove,

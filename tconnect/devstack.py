@@ -107,6 +107,20 @@ def prepare_environment(*, broker: bool = True) -> list:
     return handles
 
 
+def site_url_follow_port() -> str:
+    """SITE_URL (absolute links in mail: opt-out, invitations) for the processes started here:
+    as set, else the address `make run` serves (TCONNECT_HOST / TCONNECT_PORT), so a link in a
+    dev mail opens this stack whatever port it runs on. Returns the value in effect."""
+    if not os.environ.get("SITE_URL"):
+        host = os.environ.get("TCONNECT_HOST", "127.0.0.1")
+        if host in ("0.0.0.0", "", "::"):  # noqa: S104 - listening everywhere: link to loopback
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        os.environ["SITE_URL"] = f"http://{host}:{os.environ.get('TCONNECT_PORT', '8000')}"
+    return os.environ["SITE_URL"]
+
+
 def _manage(*args: str) -> None:
     subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
 
@@ -130,6 +144,7 @@ def run() -> int:
     # non-interactive shell does for background jobs); SIGTERM does the same below.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     handles = prepare_environment()
+    site_url = site_url_follow_port()
     helpers = [h for h in handles if isinstance(h, subprocess.Popen)]
     procs: list[subprocess.Popen] = []
     try:
@@ -154,6 +169,7 @@ def run() -> int:
             f"  Admin:       http://{host}:{port}/admin/\n"
             f"  API docs:    http://{host}:{port}/api/docs/\n"
             f"  Reply mail:  smtp://127.0.0.1:{smtp_port}\n"
+            f"  Links in mail: {site_url}\n"
             "  Demo logins (password demo-pass-2026; staff and admins log in with TOTP, the README says how):\n"
             "    admin@tconnect.example.jp      platform admin (Django admin)\n"
             "    manager@kanto.example.jp       dealer company admin\n"
@@ -181,6 +197,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "manage":
         # Management commands need the database; tasks they queue go to the broker of `make run`.
         handles = prepare_environment(broker=False) if len(argv) > 1 else []
+        site_url_follow_port()
         try:
             return subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *argv[1:]], cwd=BASE_DIR).returncode
         finally:

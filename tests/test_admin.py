@@ -273,3 +273,42 @@ def test_admin_login_with_password_and_code_reaches_the_admin(client, platform_a
     response = client.post(response["Location"], {"code": totp_code()})
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["company_admin", "store_staff", "owner"])
+def test_signed_in_users_who_are_not_platform_admins_get_a_403_page_not_a_loop(client, who):
+    """Issue 16 point 5: /admin/ → /admin/login/ → /accounts/login/ → /admin/ looped for staff."""
+    from tests.auth import login_staff
+    from tests.factories import StoreStaffFactory, UserFactory
+
+    if who == "owner":
+        client.force_login(UserFactory())
+    else:
+        login_staff(client, CompanyAdminFactory() if who == "company_admin" else StoreStaffFactory())
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) == 1  # /admin/ → /admin/login/, and there it stops
+    html = response.content.decode()
+    assert "プラットフォーム管理者" in html and "<h1>" in html
+    assert ('class="button" href="/today/"' in html) is (who != "owner")
+    assert client.get("/admin/login/?next=/admin/dealers/store/").status_code == 403
+
+
+def test_a_platform_admin_already_signed_in_is_sent_on_from_the_admin_login(client, platform_admin):
+    from tests.auth import login_staff
+
+    login_staff(client, platform_admin)
+    response = client.get("/admin/login/?next=/admin/dealers/store/")
+    assert response.status_code == 302 and response["Location"] == "/admin/dealers/store/"
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_favicon_is_served(client, signed_in):
+    """Issue 16 point 15: /favicon.ico answered 404 on every page."""
+    if signed_in:
+        client.force_login(CompanyAdminFactory())  # no second factor yet: still the icon, not a redirect
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/x-icon"
+    body = b"".join(response.streaming_content)
+    assert body[:4] == b"\x00\x00\x01\x00" and len(body) > 1000
+    assert "max-age=86400" in response["Cache-Control"]

@@ -9,10 +9,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dealers.forms.dates import JapaneseDateField, JapaneseTimeField, JapaneseTimeInput
 from dealers.models import CalendarException, ClosingRule, Store
 from dealers.models.calendar import Weekday
-
-_TIME = {"type": "time", "step": 900}
 
 
 class WeeklyHoursForm(forms.Form):
@@ -26,10 +25,10 @@ class WeeklyHoursForm(forms.Form):
         for weekday in Weekday:
             label = weekday.label
             self.fields[f"open_{weekday.value}"] = forms.BooleanField(label=_("Open on %(day)s") % {"day": label}, required=False)
-            self.fields[f"opens_{weekday.value}"] = forms.TimeField(
-                label=_("%(day)s opens at") % {"day": label}, required=False, widget=forms.TimeInput(attrs=_TIME, format="%H:%M"))
-            self.fields[f"closes_{weekday.value}"] = forms.TimeField(
-                label=_("%(day)s closes at") % {"day": label}, required=False, widget=forms.TimeInput(attrs=_TIME, format="%H:%M"))
+            self.fields[f"opens_{weekday.value}"] = JapaneseTimeField(
+                label=_("%(day)s opens at") % {"day": label}, required=False, widget=JapaneseTimeInput(hint=False))
+            self.fields[f"closes_{weekday.value}"] = JapaneseTimeField(
+                label=_("%(day)s closes at") % {"day": label}, required=False, widget=JapaneseTimeInput(hint=False))
 
     def clean(self):
         data = super().clean()
@@ -78,11 +77,9 @@ class CalendarExceptionForm(forms.ModelForm):
     class Meta:
         model = CalendarException
         fields = ["starts_on", "ends_on", "is_open", "opens_at", "closes_at", "note"]
-        widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
-            "opens_at": forms.TimeInput(attrs=_TIME, format="%H:%M"),
-            "closes_at": forms.TimeInput(attrs=_TIME, format="%H:%M"),
+        field_classes = {
+            "starts_on": JapaneseDateField, "ends_on": JapaneseDateField,
+            "opens_at": JapaneseTimeField, "closes_at": JapaneseTimeField,
         }
 
     def __init__(self, *args, store: Store, **kwargs):

@@ -8,6 +8,7 @@ from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models.company import Store
+from dealers.parsing.dates import range_label
 
 # Golden Week, Obon and New Year are about a week; a range of months is surely a typo.
 MAX_EXCEPTION_DAYS = 60
@@ -175,8 +176,8 @@ class CalendarException(models.Model):
         )
         if overlapping is not None:
             raise ValidationError(
-                _("These dates overlap another exception of this store (%(start)s–%(end)s).")
-                % {"start": overlapping.starts_on, "end": overlapping.ends_on}
+                _("These dates overlap another exception of this store (%(dates)s).")
+                % {"dates": range_label(overlapping.starts_on, overlapping.ends_on)}
             )
         if self.is_open and self.opens_at is None:
             # "Usual hours" means nothing on a weekday the store has no hours for.

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from dealers.models import CalendarException, CallCenterDesk, ClosingRule, Store, StoreHours
 from dealers.models.calendar import Weekday, WeekOfMonth
+from dealers.parsing.dates import date_label
 
 BUSINESS_TZ = ZoneInfo("Asia/Tokyo")
 # Longer than any closure (New Year, Obon) plus a year of weekly rules; beyond it, give up.
@@ -222,9 +223,15 @@ class StoreCalendar:
             if rule.moves_to_next_day_on_holiday and rule.matches(eve):
                 return _("Regular closing day (%(rule)s) moved from the holiday on %(date)s") % {
                     "rule": rule.label(),
-                    "date": eve.isoformat(),
+                    "date": date_label(eve),
                 }
         return None
+
+    def weekdays_closed_by_rule_but_ticked_open(self) -> list[int]:
+        """Weekdays with usual hours ("open" ticked) that a closing rule shuts every week: the
+        two settings contradict each other, and the rule wins (issue 16: never silently)."""
+        every = {rule.weekday for rule in self.rules if rule.week_of_month == WeekOfMonth.EVERY}
+        return sorted(every & set(self.weekly_hours))
 
     # -- instants -----------------------------------------------------------------------------
 

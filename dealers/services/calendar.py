@@ -107,3 +107,43 @@ def calendar_exception_delete(*, exception: CalendarException, actor: User | Non
     data = {"starts_on": exception.starts_on.isoformat(), "ends_on": exception.ends_on.isoformat(), "is_open": exception.is_open}
     exception.delete()
     audit_record(action="store.calendar_exception_delete", target=store, actor=actor, company=store.company_id, **data)
+
+
+@transaction.atomic
+def calendar_exception_change(*, exception: CalendarException, actor: User | None, **fields) -> CalendarException:
+    """Edit a closure or open day in place (年末年始, お盆, GW move every year): the same rules as
+    adding one; audited with the dates before and after."""
+    store = exception.store
+    Store.objects.select_for_update().filter(pk=store.pk).first()  # serialises the overlap check
+    before = {"starts_on": exception.starts_on.isoformat(), "ends_on": exception.ends_on.isoformat(), "is_open": exception.is_open}
+    for name, value in fields.items():
+        setattr(exception, name, value)
+    exception.full_clean()
+    exception.save(update_fields=[*fields])
+    audit_record(action="store.calendar_exception_change", target=store, actor=actor, company=store.company_id,
+                 before=before, starts_on=exception.starts_on.isoformat(), ends_on=exception.ends_on.isoformat(),
+                 is_open=exception.is_open)
+    return exception
+
+
+def _next_year(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def calendar_exception_next_year(exception: CalendarException) -> tuple[dt.date, dt.date]:
+    """The same dates one year later (29 February becomes the 28th)."""
+    return _next_year(exception.starts_on), _next_year(exception.ends_on)
+
+
+@transaction.atomic
+def calendar_exception_copy_to_next_year(*, exception: CalendarException, actor: User | None) -> CalendarException:
+    """Last year's closure (年末年始 12/29–1/3) again, one year later, in one action: same note,
+    open/closed and hours; refused like any new one if it overlaps what is already planned."""
+    starts_on, ends_on = calendar_exception_next_year(exception)
+    return calendar_exception_add(
+        store=exception.store, actor=actor, starts_on=starts_on, ends_on=ends_on, is_open=exception.is_open,
+        opens_at=exception.opens_at, closes_at=exception.closes_at, note=exception.note,
+    )

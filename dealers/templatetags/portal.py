@@ -11,7 +11,9 @@ import datetime as dt
 from django import template
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.html import format_html
 
+from dealers.parsing.dates import date_label, month_label
 from dealers.parsing.era import era_year_label
 
 register = template.Library()
@@ -40,12 +42,13 @@ def _local_day(value) -> dt.date | None:
 @register.filter
 def jdate(value) -> str:
     """2027年4月30日(金) / Fri 30 Apr 2027; "" for None."""
-    day = _local_day(value)
-    if day is None:
-        return ""
-    if _japanese():
-        return f"{day.year}年{day.month}月{day.day}日({_JA_WEEKDAYS[day.weekday()]})"
-    return f"{WEEKDAYS_ABBR[day.weekday()]} {day.day} {MONTHS_3[day.month].title()} {day.year}"
+    return date_label(_local_day(value))
+
+
+@register.filter
+def jmonth(value) -> str:
+    """2026年12月 / Dec 2026 (an inspection month)."""
+    return month_label(_local_day(value))
 
 
 @register.filter
@@ -111,3 +114,12 @@ def lookup(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.filter
+def nobr(value) -> str:
+    """A value read as one (a plate, a phone number, a chassis number, a date) that must never
+    wrap across lines: <span class="nobr">…</span>, escaped; "" stays "" (so |default works)."""
+    if value is None or value == "":
+        return ""
+    return format_html('<span class="nobr">{}</span>', value)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dealers.forms.dates import JapaneseDateField, JapaneseDateTimeField
 from dealers.models import Store
 from dealers.selectors.calendar import BUSINESS_TZ
 
@@ -24,8 +25,8 @@ def _split(raw: str) -> list[str]:
 class EventForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}))
-    starts_on = forms.DateField(label=_("First day of the event"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Last day of the event"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = JapaneseDateField(label=_("First day of the event"))
+    ends_on = JapaneseDateField(label=_("Last day of the event"))
     stores = forms.ModelMultipleChoiceField(
         label=_("Where (stores)"), queryset=Store.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -54,11 +55,7 @@ class EventForm(forms.Form):
 
 class ScheduleForm(forms.Form):
     send_now = forms.BooleanField(label=_("Send now"), required=False)
-    send_at = forms.DateTimeField(
-        label=_("Send at"), required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Japan time."),
-    )
+    send_at = JapaneseDateTimeField(label=_("Send at"), required=False, help_text=_("Japan time."))
 
     def clean(self):
         data = super().clean()

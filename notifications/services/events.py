@@ -1,5 +1,10 @@
 """Dealer event mail: compose, preview, schedule, send (issue 3 "Dealer event mail").
 
+One notice per car, and each mail names its car (subject and first line): an owner of three
+cars gets three mails that say which car each is for. Kept per car rather than one mail per
+owner because every channel but e-mail is the car's (its navigation unit), and a reply to the
+mail books a visit for that car: one mail for several cars could not say which to book.
+
 Advertising mail goes only to owners whose marketing consent is granted at send time, with a
 grant record as evidence (domain §5); the record's id is kept on each notice's context.
 Sending is an idempotent set-based insert (dedupe key ``event:<event_id>:<vehicle_id>``)
@@ -139,13 +144,17 @@ def event_preview(*, event: DealerEvent, customer: Customer | None = None, on: d
     """The mail as `customer` (or the first owner in the audience, or a sample name) would get
     it, and the audience as it stands now (one counting query)."""
     on = on or timezone.localdate()
+    car: Vehicle | None = None
     if customer is None:
         sample = event_audience_vehicle_ids(event, on=on, limit=1)
-        customer = Vehicle.objects.select_related("customer").get(pk=sample[0]).customer if sample else None
+        car = Vehicle.objects.select_related("customer").get(pk=sample[0]) if sample else None
+        customer = car.customer if car else None
     if customer is not None and customer.company_id != event.company_id:
         raise PermissionDenied
+    # Each notice is one car's (its navi, its reply address): the mail names that car.
+    sample_car = {"car_name": car.car_name, "plate": car.plate_display} if car else {}
     mail = event_mail_render(
-        context=event_notice_context(event),
+        context={**event_notice_context(event), **sample_car},
         customer_name=customer.name if customer else _("(customer name)"),
         opt_out_url=marketing_opt_out_url(customer) if customer else marketing_opt_out_url(0),
         language=customer.language if customer else "ja",

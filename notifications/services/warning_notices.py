@@ -11,6 +11,11 @@ e-mail: the warning is for the driver, now.
 What the notice must never say: anything about passing or failing the OBD check of the shaken.
 That is a dealer-side flag only (vehicles.selectors.obd), domain §2.
 
+Warning notices and follow-ups are e-Care: a car gets them only while e-Care is available to it
+(contract, model and equipment, participating store: vehicles.services.contracts), checked in
+the task after ingest, in the catch-up scan (set-based) and again when the notice is written.
+The third-party device notice is about the connection itself, not e-Care: every car gets it.
+
 Entry points: `warning_notice_create` (one warning), `warning_notices_queue` (subscribed to the
 vehicles layer's warnings_opened hook: queues `warning_notices_for_vehicle` after the ingest
 commits), `warning_notices_catch_up` (the periodic safety net).
@@ -31,6 +36,7 @@ from notifications.models import Delivery, Notice, NoticeKind
 from notifications.services.owner_notices import store_facts, vehicle_facts
 from vehicles.models import ConsentCategory, Equipment, FollowUp, VehicleWarning, WarningKind
 from vehicles.selectors.telemetry import diagnostic_code_describe
+from vehicles.services.contracts import ECARE, services_available, with_service
 from vehicles.services.followups import FOLLOWUP_SEVERITIES, followup_open_for_warning
 
 # Warnings older than this without a notice are left alone by the scans: telling an owner
@@ -98,12 +104,14 @@ def _facts(warning: VehicleWarning, followup: FollowUp | None, language: str) ->
 @transaction.atomic
 def warning_notice_create(*, warning_id: int, now: dt.datetime | None = None) -> Notice | None:
     """The warning's notice, created and delivered now if it has none yet; None when the car
-    has no owner to tell (the follow-up still opens: the dealer sees the warning).
+    has no owner to tell (the follow-up still opens: the dealer sees the warning), and None
+    with no follow-up when e-Care is not available to the car.
 
     Steps: 1. lock the warning row, so concurrent callers take turns (the second finds the
-    notice); 2. open and route the follow-up (vehicles layer) so the notice can say who calls
-    when; 3. create the notice with the facts frozen in the owner's language; 4. deliver it to
-    the navi (navi cars) and the app in one statement.
+    notice); 2. check e-Care is available to the car today; 3. open and route the follow-up
+    (vehicles layer) so the notice can say who calls when; 4. create the notice with the facts
+    frozen in the owner's language; 5. deliver it to the navi (navi cars) and the app in one
+    statement.
     """
     now = now or timezone.now()
     warning = (
@@ -118,6 +126,8 @@ def warning_notice_create(*, warning_id: int, now: dt.datetime | None = None) ->
     existing = Notice.objects.filter(dedupe_key=key).first()
     if existing is not None:
         return existing
+    if _is_ecare(warning) and ECARE not in services_available(warning.vehicle, business_date(now)):
+        return None
     followup = followup_open_for_warning(warning=warning, now=now)
     customer = warning.vehicle.customer
     if customer is None:
@@ -135,6 +145,18 @@ def warning_notice_create(*, warning_id: int, now: dt.datetime | None = None) ->
     return notice
 
 
+def _is_ecare(warning: VehicleWarning) -> bool:
+    return warning.kind != WarningKind.THIRD_PARTY_DEVICE
+
+
+def _with_ecare(warnings, now: dt.datetime):
+    """Only warnings whose car has e-Care today (and device warnings, which are not e-Care): the
+    same rule as the daily run's, joined to each warning's own car, so cars without it are never
+    looked at again."""
+    ecare = with_service(VehicleWarning.objects.all(), ECARE, business_date(now), vehicle="vehicle__")
+    return warnings.filter(Q(kind=WarningKind.THIRD_PARTY_DEVICE) | Exists(ecare.filter(pk=OuterRef("pk"))))
+
+
 def _without_notice(warnings):
     """Warnings still to be handled: no notice yet, and, when the car has no owner to tell,
     a follow-up still to open (otherwise every scan would look at them again)."""
@@ -148,7 +170,8 @@ def _without_notice(warnings):
 def warning_notices_for_vehicle(*, vehicle_id: int, now: dt.datetime | None = None) -> list[Notice]:
     """Notices for the car's recent warnings that have none (the task after a batch)."""
     now = now or timezone.now()
-    ids = _without_notice(VehicleWarning.objects.filter(vehicle_id=vehicle_id, opened_at__gte=now - CATCH_UP_WINDOW))
+    recent = VehicleWarning.objects.filter(vehicle_id=vehicle_id, opened_at__gte=now - CATCH_UP_WINDOW)
+    ids = _without_notice(_with_ecare(recent, now))
     return _create_each(ids.order_by("opened_at", "id").values_list("pk", flat=True), now)
 
 
@@ -156,7 +179,8 @@ def warning_notices_catch_up(*, now: dt.datetime | None = None) -> int:
     """Safety net, every minute: notices for recent warnings of any car that have none (a task
     lost while the broker was down). One query finds them; returns how many were created."""
     now = now or timezone.now()
-    ids = _without_notice(VehicleWarning.objects.filter(opened_at__gte=now - CATCH_UP_WINDOW, opened_at__lte=now))
+    recent = VehicleWarning.objects.filter(opened_at__gte=now - CATCH_UP_WINDOW, opened_at__lte=now)
+    ids = _without_notice(_with_ecare(recent, now))
     return len(_create_each(ids.order_by("opened_at", "id").values_list("pk", flat=True)[:1000], now))
 
 

@@ -67,7 +67,8 @@ def _reading(data: dict, *, mark_unsure: bool = False) -> str:
         tail = " ".join(_point({**end, "date": None} if same_day else end))
         text = f"{text}〜{tail}" if (translation.get_language() or "ja").startswith("ja") else f"{text} – {tail}"
     if mark_unsure and not data.get("sure", True):
-        text = f"{text} ({_('to be confirmed')})"
+        unsure = _("to be confirmed")  # outside the f-string, where makemessages finds it
+        text = f"{text} ({unsure})"
     return text
 
 

@@ -23,8 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from dealers.forms.dates import JapaneseDateInput, JapaneseDateTimeField
+from dealers.parsing.dates import date_parse
 from dealers.selectors.access import store_get, stores_for
-from dealers.selectors.calendar import BUSINESS_TZ
+from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
 from dealers.views.portal import dealer_scope
 from notifications.services.appointment_notices import (
     appointment_cancel_notify,
@@ -58,10 +60,8 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def _day(raw: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+    """The day asked for (2026-12-10 from links, 2026/12/10 as typed); today when unreadable."""
+    return date_parse(raw) or timezone.localdate()
 
 
 def _week_counts(user, store, day: dt.date) -> list[tuple[dt.date, int]]:
@@ -94,14 +94,18 @@ def appointment_day(request):
         .select_related("vehicle", "customer")
         .order_by("starts_at", "id")
     )
+    calendar = StoreCalendar.for_store(store)  # one calendar for the slots and the week strip
     slots = [
         (slot, [a for a in appointments if a.starts_at == slot.start])
-        for slot in slots_available(store, day, include_past=True)
+        for slot in slots_available(store, day, include_past=True, calendar=calendar)
     ]
+    week = _week_counts(request.user, store, day)
     on_grid = {slot.start for slot, _rows in slots}
     context = {
-        "store": store, "stores": stores, "day": day, "slots": slots, "week": _week_counts(request.user, store, day),
+        "store": store, "stores": stores, "day": day, "slots": slots, "week": week,
+        "closed_days": {d: calendar.closing_reason(d) for d, _n in week if not calendar.is_open_day(d)},
         "off_grid": [a for a in appointments if a.starts_at not in on_grid],
+        "day_input": JapaneseDateInput().render("day", day, attrs={"id": "day"}),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
     }
     return render(request, "notifications/portal/appointments.html", context)
@@ -143,11 +147,9 @@ def appointment_cancel_view(request, appointment_id: int):
 
 
 class ProposeForm(forms.Form):
-    first = forms.DateTimeField(label=gettext_lazy("First proposal"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    second = forms.DateTimeField(label=gettext_lazy("Second proposal"), required=False,
-                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    third = forms.DateTimeField(label=gettext_lazy("Third proposal"), required=False,
-                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    first = JapaneseDateTimeField(label=gettext_lazy("First proposal"))
+    second = JapaneseDateTimeField(label=gettext_lazy("Second proposal"), required=False)
+    third = JapaneseDateTimeField(label=gettext_lazy("Third proposal"), required=False)
 
     def times(self) -> list[dt.datetime]:
         return [t for t in (self.cleaned_data.get(k) for k in ("first", "second", "third")) if t is not None]

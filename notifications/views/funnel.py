@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dealers.forms.dates import JapaneseDateField
 from dealers.models import Store
+from dealers.parsing.dates import DATE_INPUT_FORMAT, date_parse
 from dealers.selectors.access import stores_for
 from dealers.views.portal import dealer_scope
 from notifications.selectors.funnel import (
@@ -31,15 +33,27 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 
 
+def _with_default_period(data) -> dict:
+    """The query with the period that applies written into it (the last 30 days up to today, or
+    30 days up to the end given), so the filter shows the dates the figures are for."""
+    values = data.copy() if data is not None else {}
+    end = date_parse(values.get("date_to")) if values.get("date_to") else timezone.localdate()
+    if not values.get("date_to"):
+        values["date_to"] = timezone.localdate().strftime(DATE_INPUT_FORMAT)
+    if not values.get("date_from") and end is not None:
+        values["date_from"] = (end - dt.timedelta(days=DEFAULT_DAYS)).strftime(DATE_INPUT_FORMAT)
+    return values
+
+
 class FunnelForm(forms.Form):
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = JapaneseDateField(label=gettext_lazy("From"), required=False)
+    date_to = JapaneseDateField(label=gettext_lazy("To"), required=False)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False)
     store = forms.ModelChoiceField(label=gettext_lazy("Store"), queryset=Store.objects.none(), required=False,
                                    empty_label=gettext_lazy("All stores"))
 
-    def __init__(self, *args, stores, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, stores, **kwargs):
+        super().__init__(_with_default_period(data), *args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
         cast(forms.ChoiceField, self.fields["kind"]).choices = [("", _("All kinds")), *((k.value, k.label) for k in FUNNEL_KINDS)]
 
@@ -58,7 +72,7 @@ class FunnelForm(forms.Form):
 
 def _funnel(request) -> tuple[FunnelForm, list[FunnelRow], dict]:
     dealer_scope(request.user)  # 404 for anyone but dealer staff
-    form = FunnelForm(request.GET or {}, stores=stores_for(request.user).order_by("code"))
+    form = FunnelForm(request.GET, stores=stores_for(request.user).order_by("code"))
     if not form.is_valid():
         return form, [], {}
     data = form.cleaned_data

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from dealers.forms.dates import JapaneseDateTimeField
 from dealers.selectors.keyset import keyset_page
 from dealers.views.portal import dealer_scope, query_without
 from notifications.models import InquiryStatus
@@ -20,14 +21,13 @@ from notifications.selectors.replies import inquiries_for_staff, inquiry_get_for
 from notifications.services.inquiries import inquiry_answer, inquiry_close
 
 PAGE_SIZE = 50
-_TIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=gettext_lazy("Answer"), widget=forms.Textarea(attrs={"rows": 6}))
-    time1 = forms.DateTimeField(label=gettext_lazy("Offer a visit time (optional)"), required=False, widget=_TIME)
-    time2 = forms.DateTimeField(label=gettext_lazy("Another time (optional)"), required=False, widget=_TIME)
-    time3 = forms.DateTimeField(label=gettext_lazy("Another time (optional)"), required=False, widget=_TIME)
+    time1 = JapaneseDateTimeField(label=gettext_lazy("Offer a visit time (optional)"), required=False)
+    time2 = JapaneseDateTimeField(label=gettext_lazy("Another time (optional)"), required=False)
+    time3 = JapaneseDateTimeField(label=gettext_lazy("Another time (optional)"), required=False)
 
     def times(self):
         return [t for t in (self.cleaned_data.get(f"time{i}") for i in (1, 2, 3)) if t is not None]

@@ -229,7 +229,7 @@ def test_monday_rule_moves_to_tuesday_on_holiday(day, is_open):
 def test_moved_closing_day_names_the_holiday():
     cal = calendar_for(rules=[(MON, WeekOfMonth.EVERY, True)])
     assert cal.closing_reason(D(2025, 11, 25)) == (
-        "Regular closing day (every week Monday) moved from the holiday on 2025-11-24"
+        "Regular closing day (every week Monday) moved from the holiday on Mon 24 Nov 2025"
     )
     assert cal.closing_reason(D(2025, 11, 17)) == "Regular closing day (every week Monday)"
 
@@ -637,7 +637,7 @@ def test_overlapping_exceptions_are_refused():
     saved.full_clean()
     saved.save()
     errors = _errors(_exception(store, D(2025, 5, 6), D(2025, 5, 10)))
-    assert errors["__all__"] == ["These dates overlap another exception of this store (2025-05-03–2025-05-06)."]
+    assert errors["__all__"] == ["These dates overlap another exception of this store (Sat 3 May 2025 – Tue 6 May 2025)."]
     assert "__all__" in _errors(_exception(store, D(2025, 4, 20), D(2025, 5, 31)))  # encloses
     _exception(store, D(2025, 5, 7), D(2025, 5, 10)).full_clean()  # adjacent is fine
     _exception(StoreFactory(), D(2025, 5, 3), D(2025, 5, 6)).full_clean()  # other store
@@ -695,3 +695,10 @@ def test_exception_field_errors(kwargs, field, message):
 def test_open_exception_with_own_hours_on_a_day_without_hours_is_fine():
     exc = _exception(StoreFactory(), D(2025, 6, 9), D(2025, 6, 9), is_open=True, opens_at=T(10), closes_at=T(15))
     exc.full_clean()
+
+
+def test_a_moved_closing_day_gives_the_holiday_in_japanese():
+    cal = calendar_for(rules=[(MON, WeekOfMonth.EVERY, True)])
+    with translation.override("ja"):
+        reason = cal.closing_reason(D(2025, 11, 25))
+    assert "2025年11月24日(月)" in reason and "2025-11-24" not in reason

@@ -338,3 +338,32 @@ def test_email_copy_goes_out_with_footer_and_one_click_headers(store, mailoutbox
     assert mail.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert store.company.postal_address in mail.body and link in mail.body
     assert Delivery.objects.get(notice__vehicle=stopped, channel=Channel.EMAIL).status == DeliveryStatus.CANCELLED
+
+
+def test_an_owner_with_three_cars_gets_mails_that_each_name_their_car(store, mailoutbox):
+    """Issue 16 point 6: three identical mails did not say which car each was for."""
+    from notifications.services.outbox import deliveries_send_due
+
+    first = owner_car(store)
+    owner = first.customer
+    cars = [first]
+    for car_name, plate in (("アクア", "品川 500 あ 12"), ("ノア", "品川 301 ま 2525")):
+        car = VehicleFactory(company=store.company, customer=owner, store=store, car_name=car_name, plate_display=plate)
+        ContractFactory(vehicle=car)
+        cars.append(car)
+    send_now(make_event(store))
+    deliveries_send_due()
+
+    mails = [m for m in mailoutbox if m.to == [owner.email]]
+    assert len(mails) == 3
+    for car in cars:
+        (mail,) = [m for m in mails if car.plate_display in m.subject]
+        assert car.car_name in mail.subject and "夏の点検フェア" in mail.subject
+        assert f"対象のお車：{car.car_name} {car.plate_display}" in mail.body
+    assert len({m.subject for m in mails}) == 3
+
+
+def test_the_preview_names_the_sample_car(store):
+    car = owner_car(store)
+    preview = event_preview(event=make_event(store))
+    assert car.plate_display in preview.mail.subject and car.plate_display in preview.mail.text

@@ -60,7 +60,7 @@ def test_closing_rules_add_duplicate_and_remove(cast, as_alice):
     assert duplicate.status_code == 400 and duplicate.context["rule_form"].non_field_errors()
     rule = ClosingRule.objects.get(store=cast.store1)
     page = as_alice.get(f"/settings/stores/{cast.store1.pk}/")
-    assert page.context["rules"] == [rule] and len(page.context["preview"]) == 21
+    assert page.context["rules"] == [rule] and len(page.context["preview"]) == 42
     assert as_alice.post(f"/settings/stores/{cast.store1.pk}/rules/{rule.pk}/delete/").status_code == 302
     assert not ClosingRule.objects.exists()
 

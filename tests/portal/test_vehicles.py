@@ -188,7 +188,7 @@ def test_vehicle_page_shows_the_car_and_logs_the_access(cast, as_alice, cars):
     response = as_alice.get(f"/vehicles/{cars['yamada'].pk}/")
     assert response.status_code == 200
     body = response.content.decode()
-    for text in ("ZVW30-1000083", "山田 太郎", "090-1234-5678", "品川 330 さ 1234", target.campaign.title, "lamp:oil_pressure"):
+    for text in ("ZVW30-1000083", "山田 太郎", "090-1234-5678", "品川 330 さ 1234", target.campaign.title, "油圧警告灯"):
         assert text in body
     assert "2027年4月30日(金)" in body and "令和9年" in body
     assert AuditEntry.objects.filter(action="vehicle.view", target_id=str(cars["yamada"].pk), actor=cast.alice).exists()
@@ -248,3 +248,10 @@ def test_store_staff_hand_a_car_to_another_store_and_lose_sight_of_it(cast, as_b
     response = as_bob.post(f"/vehicles/{cars['yamada'].pk}/store/", {"store": cast.store2.pk, "confirmed": "True"})
     assert response.status_code == 302 and response["Location"] == "/vehicles/"
     assert as_bob.get(f"/vehicles/{cars['yamada'].pk}/").status_code == 404
+
+
+def test_due_month_is_typed_the_japanese_way(cast, as_alice, cars):
+    for typed in ("2027/05", "2027年5月", "２０２７／０５", "2027-05"):
+        assert found(as_alice.get("/vehicles/", {"due": typed})) == {"MXAA54-4000001"}, typed
+    html = as_alice.get("/vehicles/").content.decode()
+    assert 'type="month"' not in html and 'placeholder="2027/04"' in html

@@ -381,14 +381,16 @@ def test_call_close_and_book_through_the_pages(cast):
     assert bad.status_code == 400 and bad.context["call_form"].errors["advice"]
     ok = carol.post(url + "call/", {"outcome": "reached", "advice": "早めに入庫をおすすめしました。", "next_action": "visit"})
     assert ok.status_code == 302 and FollowUpCall.objects.get().actor == cast.carol
+    closed = carol.post(f"/vehicles/followups/{cast.f2.pk}/close/", {"resolution": "Towed to the store."})
+    assert closed.status_code == 302
+    cast.f2.refresh_from_db()
+    assert cast.f2.status == "closed" and cast.f2.closed_by == cast.carol
+    again = carol.post(f"/vehicles/followups/{cast.f2.pk}/close/", {})
+    assert again.status_code == 400
     booked = carol.post(url + "book/", {"day": "2026-12-02", "time": "14:00"})
     assert booked.status_code == 302 and Appointment.objects.get().vehicle == cast.car1
-    closed = carol.post(url + "close/", {"resolution": "Visit booked."})
-    assert closed.status_code == 302
     cast.f1.refresh_from_db()
-    assert cast.f1.status == "closed" and cast.f1.closed_by == cast.carol
-    again = carol.post(url + "close/", {})
-    assert again.status_code == 400
+    assert cast.f1.status == "closed" and cast.f1.closed_by == cast.carol  # the booking resolved it
 
 
 def test_staff_health_api_carries_the_obd_flag(cast):
@@ -409,3 +411,35 @@ def test_obd_flag_needs_the_target_car_an_open_flagged_dtc(cast):
     cast.f1.warning.closed_at = timezone.now()
     cast.f1.warning.save()
     assert obd_check_flags(cast.car1) == []
+
+
+def test_a_logged_call_is_on_the_car_timeline_and_booking_resolves_the_followup(cast):
+    """Issue 16 point 3: the call center reaches the owner and books a visit; the call is on the
+    car's timeline, the follow-up is closed with the visit, and it leaves the desk's open queue."""
+    carol = client_for(cast.carol)
+    cast.f2.assignee, cast.f2.desk, cast.f2.store = "desk", cast.desk, None
+    cast.f2.save(update_fields=["assignee", "desk", "store"])
+    assert cast.f2.pk in {f.pk for f in carol.get("/vehicles/followups/?mine=1").context["queue"].items}
+    url = f"/vehicles/followups/{cast.f2.pk}/"
+    carol.post(url + "call/", {"outcome": "reached", "advice": "明日の入庫をご案内しました。", "next_action": "visit"})
+    assert carol.post(url + "book/", {"day": "2026-12-02", "time": "14:00"}).status_code == 302
+
+    cast.f2.refresh_from_db()
+    assert cast.f2.status == "closed" and cast.f2.appointment is not None
+    assert "2026年12月2日(水) 14:00" in cast.f2.resolution
+    assert cast.f2.pk not in {f.pk for f in carol.get("/vehicles/followups/?mine=1").context["queue"].items}
+    assert cast.f2.pk in {f.pk for f in carol.get("/vehicles/followups/?state=closed").context["queue"].items}
+    timeline = client_for(cast.alice).get(f"/vehicles/{cast.car2.pk}/timeline/").content.decode()
+    assert "電話連絡：オーナーと連絡が取れた" in timeline and "明日の入庫をご案内しました。" in timeline
+    assert "フォローアップ完了" in timeline and "来店予約" in timeline
+
+
+def test_the_call_actions_come_first_on_the_followup_page(cast):
+    """Issue 16 point 15: the call-log form sat about 1,200 px down the page."""
+    html = client_for(cast.bob).get(f"/vehicles/followups/{cast.f1.pk}/").content.decode()
+    order = [html.index(marker) for marker in (
+        'id="call-actions"', f'action="/vehicles/followups/{cast.f1.pk}/call/"', 'id="h-book"', 'id="h-close"',
+        'id="h-warning"', 'id="h-readings"', 'id="h-calls"',
+    )]
+    assert order == sorted(order)
+    assert f'href="tel:{cast.car1.customer.phone}"' in html[:order[1]]  # the number to dial is beside the form

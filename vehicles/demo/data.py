@@ -113,6 +113,10 @@ AREAS: dict[str, Area] = {
 FAR_PLATES = ("札幌", "仙台", "宇都宮", "群馬", "静岡", "京都", "広島", "福岡")
 
 # Plate kana (domain §1): お し へ ん are never used; わ/れ mean rental; these ten commercial.
+# The demo owner's first car: a Prius with the plate the README's search example uses.
+DEMO_OWNER_MODEL = "MXWH60"
+DEMO_PLATE = ("品川", "330", "さ", 1234)
+
 PRIVATE_KANA = tuple("さすせそたちつてとなにぬねのはひふほまみむめもやゆよらりるろ")
 COMMERCIAL_KANA = tuple("あいうえかきくけこを")
 RENTAL_KANA = ("わ", "れ")

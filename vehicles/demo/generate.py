@@ -134,7 +134,7 @@ class _Generator:
         self.as_of_month = plan.as_of.year * 12 + plan.as_of.month - 1
         self.floor = plan.as_of - dt.timedelta(days=31)  # lapsed up to about a month ago
         self.people = People(rng)
-        self.plates = PlateStreams(plan.seed)
+        self.plates = PlateStreams(plan.seed, reserved=(data.DEMO_PLATE,))
         self.serials = ChassisSerials(rng, plan.vehicles)
         self.availability = {(code, eq): (rm, ecare) for code, eq, rm, ecare in data.AVAILABILITY}
         # Months each model can have been registered in; models not sold yet by as_of are left out.
@@ -244,6 +244,10 @@ class _Generator:
             model, use = (self.owner_models if owner else self.person_models).pick(rng), "private"
         else:
             model, use = fleet.models.pick(rng), fleet.use
+        # The demo owner's first car is the README's example: a Prius plated 品川 330 さ 12-34.
+        demo_car = owner and vehicle_id == self.plan.vehicle_id_start and data.DEMO_OWNER_MODEL in self.months
+        if demo_car:
+            model = next(m for m in data.MODELS if m.code == data.DEMO_OWNER_MODEL)
         registered = self._first_registration(model, rental=use == "rental")
         expiry = self._expiry(registered, *shaken_years(model.vehicle_class, use))
         region = self._plate_region(store, fleet is not None)
@@ -253,6 +257,8 @@ class _Generator:
         else:
             kana_set = data.COMMERCIAL_KANA if use == "commercial" else data.PRIVATE_KANA
         plate_class, kana, serial = self.plates.next(region, model.plate_group, kana_set)
+        if demo_car:
+            region, plate_class, kana, serial = data.DEMO_PLATE
         name = model.names[0] if len(model.names) == 1 else rng.one(model.names)
         if owner:
             equipment = "navi" if vehicle_id == self.plan.vehicle_id_start else "dcm_only"

@@ -25,12 +25,19 @@ def serial_display(serial: int) -> str:
 
 
 class PlateStreams:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, *, reserved: tuple[tuple[str, str, str, int], ...] = ()) -> None:
         self._seed = seed
         self._streams: dict[tuple[str, str, tuple[str, ...]], list] = {}
+        self._reserved = set(reserved)  # handed out by name (the README's example): never drawn
 
     def next(self, region: str, group: str, kana_set: tuple[str, ...]) -> tuple[str, str, int]:
         """(class number, kana, serial) for the next plate of this place and kind."""
+        while True:
+            plate = self._draw(region, group, kana_set)
+            if (region, *plate) not in self._reserved:
+                return plate
+
+    def _draw(self, region: str, group: str, kana_set: tuple[str, ...]) -> tuple[str, str, int]:
         key = (region, group, kana_set)
         stream = self._streams.get(key)
         if stream is None:

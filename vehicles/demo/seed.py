@@ -28,6 +28,18 @@ from vehicles.models import Customer, Vehicle
 BULK_FROM = 50_000
 
 
+# What the layer above adds to a fresh demo (notifications: notices, replies, a booked visit, a
+# warning follow-up), without this layer importing upward: it subscribes at start-up
+# (NotificationsConfig.ready) and is called inside the seeding transaction.
+DemoSeededHandler = Callable[["SeedResult"], None]
+_seeded_handlers: list[DemoSeededHandler] = []
+
+
+def demo_seeded_subscribe(handler: DemoSeededHandler) -> None:
+    if handler not in _seeded_handlers:
+        _seeded_handlers.append(handler)
+
+
 class DemoDataExists(Exception):
     """The database already has dealer data; seeding again would mix two demo sets."""
 
@@ -56,7 +68,8 @@ def demo_seed(
     """Steps: lock out a concurrent seed and refuse a non-empty database; create companies,
     stores, calendars, service availability and the demo logins through the ORM; COPY the
     generated customers, vehicles, contracts, registrations and consents; move the id
-    sequences past the loaded rows; ANALYZE; write the audit entry.
+    sequences past the loaded rows; ANALYZE; let the subscribers add the day's activity
+    (demo_seeded_subscribe); write the audit entry.
 
     progress(stage, vehicles loaded) is called after each batch ("vehicles"); for big loads
     before ("loaded") and after ("constraints") foreign keys and indexes are restored; and
@@ -91,8 +104,11 @@ def demo_seed(
         for model in MODELS.values():  # fresh statistics, or the first queries plan for empty tables
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         report("statistics", rows["vehicle"])
+    result = SeedResult(plan=plan, rows=dict(rows), users=users)
+    for handler in _seeded_handlers:
+        handler(result)
     audit_record(
         action="demo.seed", target=DealerCompany.objects.get(pk=specs[0].company_id), actor=None, seed=seed,
         as_of=as_of.isoformat(), stores=stores, **{f"{table}_rows": count for table, count in rows.items()},
     )
-    return SeedResult(plan=plan, rows=dict(rows), users=users)
+    return result

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dealers.forms.dates import JapaneseDateField, JapaneseTimeField
 from dealers.selectors.calendar import BUSINESS_TZ
 from vehicles.models import CallOutcome, NextAction
 from vehicles.services.followups import MAX_ADVICE
@@ -26,8 +27,8 @@ class CloseForm(forms.Form):
 
 
 class BookForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    day = JapaneseDateField(label=_("Date"))
+    time = JapaneseTimeField(label=_("Time"))
 
     def starts_at(self) -> dt.datetime:
         """The chosen time in Japan (the store's time zone)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import cast
 
 from django import forms
@@ -16,7 +17,7 @@ from vehicles.models import ContractStatus
 from vehicles.parsing.chassis import normalize_model_code
 from vehicles.selectors.search import VehicleFilters
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+_MONTH_RE = re.compile(r"^(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?$")
 
 
 class VehicleFilterForm(forms.Form):
@@ -30,7 +31,8 @@ class VehicleFilterForm(forms.Form):
     due = forms.CharField(
         label=_("Shaken due month"),
         required=False,
-        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2027-04"}),
+        help_text=_("Year/month, e.g. 2027/04."),
+        widget=forms.TextInput(attrs={"placeholder": "2027/04", "inputmode": "numeric", "size": 8}),
     )
     model = forms.CharField(label=_("Model code"), required=False, max_length=20)
     store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none(), required=False, empty_label=_("All stores"))
@@ -46,12 +48,12 @@ class VehicleFilterForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
 
     def clean_due(self) -> dt.date | None:
-        raw = (self.cleaned_data.get("due") or "").strip()
+        raw = unicodedata.normalize("NFKC", self.cleaned_data.get("due") or "").strip()
         if not raw:
             return None
         match = _MONTH_RE.match(raw)
         if not match or not 1 <= int(match.group(2)) <= 12 or not 1900 < int(match.group(1)) < 2200:
-            raise ValidationError(_("Enter a month such as 2027-04."))
+            raise ValidationError(_("Enter a month such as 2027/04."))
         return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
     def clean_model(self) -> str:

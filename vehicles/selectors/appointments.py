@@ -12,7 +12,7 @@ from django.utils import timezone
 from dealers.models import Store, User
 from dealers.selectors.access import staff_scope
 from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
-from vehicles.models import Appointment, SlotBooking, Vehicle
+from vehicles.models import Appointment, AppointmentState, SlotBooking, Vehicle
 from vehicles.models.appointments import COVERING_STATES, OPEN_STATES
 from vehicles.parsing.preferences import part_of
 from vehicles.selectors.capacity import ALTERNATIVES_HORIZON_DAYS, BOOKING_LEAD, day_slots, offered_between
@@ -123,3 +123,31 @@ def appointment_get_for_staff(user: User, pk: int | str) -> Appointment:
         return appointments_for_staff(user).select_related("store", "vehicle", "customer").get(pk=pk)
     except (Appointment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+# What the front desk may do with an appointment, by name (the portal's action routes). The
+# services enforce the same rules; the pages offer only these (issue 16: never a button that
+# is refused after the click).
+CONFIRM, PROPOSE, ARRIVED, COMPLETED, NO_SHOW, CANCEL = "confirm", "propose", "arrived", "completed", "no_show", "cancel"
+
+
+def no_show_due(appointment: Appointment, now: dt.datetime) -> bool:
+    """A visit is a no-show only once its time has come."""
+    return now >= appointment.starts_at
+
+
+def appointment_actions(appointment: Appointment, *, now: dt.datetime | None = None) -> frozenset[str]:
+    """The actions allowed on the appointment now: confirm and propose while requested; arrived
+    and cancel while open; no-show while open and its time has come; completed once arrived."""
+    now = now or timezone.now()
+    state = appointment.state
+    allowed: set[str] = set()
+    if state == AppointmentState.REQUESTED:
+        allowed |= {CONFIRM, PROPOSE}
+    if state in OPEN_STATES:
+        allowed |= {ARRIVED, CANCEL}
+        if no_show_due(appointment, now):
+            allowed.add(NO_SHOW)
+    if state == AppointmentState.ARRIVED:
+        allowed.add(COMPLETED)
+    return frozenset(allowed)

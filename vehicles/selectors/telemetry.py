@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vehicles.models import (
     DiagnosticCode,
@@ -25,7 +26,7 @@ from vehicles.models import (
     VehicleWarning,
     WarningKind,
 )
-from vehicles.parsing.telemetry_vocabulary import code_kind
+from vehicles.parsing.telemetry_vocabulary import LAMP_PREFIX, THIRD_PARTY_DEVICE_CODE, code_kind
 
 
 def vehicle_state_get(*, vehicle: Vehicle) -> VehicleState | None:
@@ -104,3 +105,36 @@ def diagnostic_codes_describe(codes: Iterable[str], *, language: str | None = No
 def diagnostic_code_describe(code: str, *, language: str | None = None) -> CodeInfo | None:
     """Meaning of one code, or None if it is not a well-formed warning code."""
     return diagnostic_codes_describe([code], language=language).get(code)
+
+
+# What staff call each lamp (the protocol's names are codes, never shown on a page). The
+# admin-edited DiagnosticCode table says what a lamp means and what to do; this is its name.
+LAMP_LABELS = {
+    "mil": gettext_lazy("Engine warning lamp"),
+    "brake": gettext_lazy("Brake warning lamp"),
+    "charging": gettext_lazy("Charging system warning lamp"),
+    "oil_pressure": gettext_lazy("Oil pressure warning lamp"),
+    "hybrid_system": gettext_lazy("Hybrid system warning"),
+    "master_warning": gettext_lazy("Master warning"),
+    "srs_airbag": gettext_lazy("SRS airbag warning lamp"),
+    "abs": gettext_lazy("ABS warning lamp"),
+    "eps": gettext_lazy("Power steering warning lamp"),
+    "coolant_temp": gettext_lazy("High coolant temperature warning lamp"),
+    "at": gettext_lazy("Transmission warning lamp"),
+}
+
+
+def lamp_label(lamp: str) -> str:
+    """A lamp's name in the active language ('charging' -> 充電警告灯); unknown lamps read as a lamp."""
+    label = LAMP_LABELS.get(lamp)
+    return str(label) if label is not None else _("Warning lamp")
+
+
+def warning_code_label(code: str) -> str:
+    """How a warning code reads on a page: a lamp by its name, the third-party device in words,
+    a DTC as itself (P0420: the code is what a technician looks up)."""
+    if code.startswith(LAMP_PREFIX):
+        return lamp_label(code[len(LAMP_PREFIX):])
+    if code == THIRD_PARTY_DEVICE_CODE:
+        return _("Third-party OBD-II device")
+    return code

@@ -22,12 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.models import Store, User
+from dealers.parsing.dates import datetime_label
 from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
 from dealers.services.audit import audit_record
 from vehicles.models import Appointment, AppointmentState, Customer, SlotBooking, Vehicle
 from vehicles.models.appointments import OPEN_STATES
 from vehicles.parsing.preferences import Preference
-from vehicles.selectors.appointments import alternatives, booked_counts, slots_available
+from vehicles.selectors.appointments import alternatives, booked_counts, no_show_due, slots_available
 from vehicles.selectors.capacity import BOOKING_LEAD, candidate_slots, is_offered
 
 __all__ = [
@@ -242,7 +243,7 @@ def proposed_times_check(*, store: Store, times: Sequence[dt.datetime]) -> list[
     earliest = timezone.now() + BOOKING_LEAD
     counts = booked_counts(store, min(times), max(times))
     for at in times:
-        shown = f"{at.astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}"
+        shown = datetime_label(at)
         if not is_offered(calendar, store.slot_minutes, at) or at < earliest:
             raise ValidationError(_("%(time)s is not a slot the store offers.") % {"time": shown})
         if counts.get(at, 0) >= store.service_bays:
@@ -284,7 +285,7 @@ def appointment_mark_completed(*, appointment: Appointment, actor: User | None =
 @transaction.atomic
 def appointment_mark_no_show(*, appointment: Appointment, actor: User | None = None) -> Appointment:
     """Only once the visit's time has come; frees the slot."""
-    if timezone.now() < appointment.starts_at:
+    if not no_show_due(appointment, timezone.now()):
         raise ValidationError(_("A visit can only be marked as a no-show once its time has come."))
     return _transition(
         appointment, to=AppointmentState.NO_SHOW, allowed_from=list(OPEN_STATES), action="no_show", actor=actor,

@@ -160,30 +160,41 @@ def services_available(vehicle: Vehicle, on: dt.date | None = None) -> set[str]:
     return services_offered(vehicle, on)
 
 
-def _availability(service: str, model_code: object) -> Subquery:
-    rows = ServiceAvailability.objects.filter(model_code=model_code, equipment=OuterRef("equipment"))
+def _availability(service: str, model_code: object, equipment: str) -> Subquery:
+    rows = ServiceAvailability.objects.filter(model_code=model_code, equipment=OuterRef(equipment))
     return Subquery(rows.values(service)[:1], output_field=BooleanField())
 
 
-def vehicles_with_service(service: str, on: dt.date) -> QuerySet[Vehicle]:
-    """All vehicles for which `service` is available on `on`, as one SQL query.
+def with_service(qs: QuerySet, service: str, on: dt.date, *, vehicle: str = "") -> QuerySet:
+    """`qs` narrowed to rows whose car has `service` available on `on`; `vehicle` is the path from
+    the rows to their car ("" for vehicles, "vehicle__" for warnings), so the rule is applied to
+    each row's own car by joins, never as an IN over every car in the database.
 
     The same rule as services_available; the model's own availability row wins over "*".
     """
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}")
-    allowed = Coalesce(_availability(service, OuterRef("model_code")), _availability(service, Value("*")), Value(True))
+    allowed = Coalesce(
+        _availability(service, OuterRef(f"{vehicle}model_code"), f"{vehicle}equipment"),
+        _availability(service, Value("*"), f"{vehicle}equipment"),
+        Value(True),
+    )
     return (
-        Vehicle.objects.exclude(equipment=Equipment.NONE)
-        .filter(
-            store__isnull=False,
-            store__participates_in_remote_maintenance=True,
-            store__is_active=True,
-            contract__status=ContractStatus.ACTIVE,
-            contract__starts_on__lte=on,
-            **{f"contract__{service}": True},
-        )
-        .filter(Q(contract__ends_on__isnull=True) | Q(contract__ends_on__gte=on))
+        qs.exclude(**{f"{vehicle}equipment": Equipment.NONE})
+        .filter(**{
+            f"{vehicle}store__isnull": False,
+            f"{vehicle}store__participates_in_remote_maintenance": True,
+            f"{vehicle}store__is_active": True,
+            f"{vehicle}contract__status": ContractStatus.ACTIVE,
+            f"{vehicle}contract__starts_on__lte": on,
+            f"{vehicle}contract__{service}": True,
+        })
+        .filter(Q(**{f"{vehicle}contract__ends_on__isnull": True}) | Q(**{f"{vehicle}contract__ends_on__gte": on}))
         .alias(service_allowed=allowed)
         .filter(service_allowed=True)
     )
+
+
+def vehicles_with_service(service: str, on: dt.date) -> QuerySet[Vehicle]:
+    """All vehicles for which `service` is available on `on`, as one SQL query."""
+    return with_service(Vehicle.objects.all(), service, on)

@@ -4,6 +4,8 @@ Each run claims up to BATCH overdue open follow-ups not yet escalated (FOR UPDAT
 so two runs never take the same rows), then in a handful of statements whatever the count:
 - the ones sitting at a store that is closed now move to a desk serving the company (an open
   desk first, else the lowest id): nobody at a closed store will see them before it reopens;
+  but only while the car still has e-Care (the desk is the e-Care call center: a car whose
+  contract or model lost it since stays with its store);
 - all get `escalated_at`, which takes them out of the next scan and marks them in the queue;
 - one audit entry each, in one INSERT.
 The due time is kept: an escalated follow-up stays overdue, at the top of the queue.
@@ -19,8 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from dealers.models import AuditEntry, CallCenterDesk, Store
-from dealers.selectors.calendar import StoreCalendar, desk_is_open
+from dealers.selectors.calendar import StoreCalendar, business_date, desk_is_open
 from vehicles.models import Assignee, FollowUp, FollowUpStatus
+from vehicles.services.contracts import ECARE, vehicles_with_service
 
 BATCH = 500
 
@@ -49,14 +52,14 @@ def _escalate_batch(now: dt.datetime) -> EscalationResult:
         FollowUp.objects.select_for_update(skip_locked=True)
         .filter(status=FollowUpStatus.OPEN, escalated_at__isnull=True, due_at__lte=now)
         .order_by("due_at", "id")
-        .values_list("id", "company_id", "assignee", "store_id")[:BATCH]
+        .values_list("id", "company_id", "assignee", "store_id", "vehicle_id")[:BATCH]
     )
     if not rows:
         return EscalationResult()
-    closed_stores = _closed_stores({store for _id, _co, who, store in rows if who == Assignee.STORE}, now)
-    to_desk = {  # follow-up id -> company id, for those at a closed store
-        pk: company for pk, company, who, store in rows if who == Assignee.STORE and store in closed_stores
-    }
+    closed_stores = _closed_stores({store for _id, _co, who, store, _car in rows if who == Assignee.STORE}, now)
+    at_closed = [(pk, company, car) for pk, company, who, store, car in rows if who == Assignee.STORE and store in closed_stores]
+    with_ecare = _with_ecare({car for _pk, _co, car in at_closed}, now)
+    to_desk = {pk: company for pk, company, car in at_closed if car in with_ecare}  # follow-up id -> company id
     desk_for = _desk_per_company(set(to_desk.values()), now)
     moves: dict[int, list[int]] = defaultdict(list)
     for pk, company in to_desk.items():
@@ -71,9 +74,16 @@ def _escalate_batch(now: dt.datetime) -> EscalationResult:
             action="followup.escalate", target_type=FollowUp._meta.label_lower, target_id=str(pk), company_id=company,
             data={"reassigned_to_desk": moved_to.get(pk)},
         )
-        for pk, company, _who, _store in rows
+        for pk, company, _who, _store, _car in rows
     )
     return EscalationResult(len(rows), len(moved_to))
+
+
+def _with_ecare(vehicle_ids: set[int], now: dt.datetime) -> set[int]:
+    if not vehicle_ids:
+        return set()
+    cars = vehicles_with_service(ECARE, business_date(now)).filter(pk__in=vehicle_ids)
+    return set(cars.values_list("pk", flat=True))
 
 
 def _closed_stores(store_ids: set[int], now: dt.datetime) -> set[int]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealers.models import CallCenterDesk, User
+from dealers.parsing.dates import datetime_label
 from dealers.selectors.calendar import BUSINESS_TZ
 from dealers.services.audit import audit_record
 from vehicles.models import (
@@ -131,7 +132,10 @@ def followup_close(*, followup: FollowUp, actor: User, resolution: str = "") -> 
 def followup_book_visit(*, followup: FollowUp, actor: User, starts_at: dt.datetime) -> BookingResult:
     """Book a visit at the car's store from the follow-up (vehicles.services.appointment_request):
     a requested appointment the store then confirms. The same time posted twice books once.
-    Nothing free at that time → no appointment, and the result lists alternatives."""
+    Nothing free at that time → no appointment, and the result lists alternatives.
+
+    A booked visit is what the call was for: the follow-up closes with the visit as its
+    resolution, so it leaves the open queues (the store's and the call center's)."""
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": [_("Times must include a time zone.")]})
     vehicle = followup.vehicle
@@ -150,4 +154,8 @@ def followup_book_visit(*, followup: FollowUp, actor: User, starts_at: dt.dateti
             action="followup.book", target=followup, actor=actor, company=followup.company_id,
             appointment=result.appointment.pk,
         )
+        if FollowUp.objects.filter(pk=followup.pk, status=FollowUpStatus.OPEN).exists():
+            resolution = _("Visit booked: %(at)s at %(store)s.") % {"at": datetime_label(local), "store": vehicle.store.name}
+            closed = followup_close(followup=followup, actor=actor, resolution=resolution)
+            followup.status, followup.closed_at, followup.resolution = closed.status, closed.closed_at, closed.resolution
     return result

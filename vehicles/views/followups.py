@@ -103,7 +103,7 @@ def followup_book(request, followup_id: int):
             _add_errors(form, error)
         else:
             if result.appointment is not None:
-                messages.success(request, _("The visit is requested; the store confirms it on the appointments page."))
+                messages.success(request, _("The visit is requested and the follow-up is closed; the store confirms the visit on the appointments page."))
                 return redirect("vehicles:followup", followup_id=followup.pk)
             form.add_error(None, _("That time is not available. Free times nearby are listed below."))
             return _page(request, followup, status=409, book_form=form, alternatives=result.alternatives)

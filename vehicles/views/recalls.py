@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dealers.forms.dates import JapaneseDateField
 from dealers.models import Store
 from dealers.selectors.access import stores_for
 from dealers.selectors.keyset import keyset_page
@@ -46,7 +47,7 @@ class TargetFilterForm(forms.Form):
 
 
 class MarkDoneForm(forms.Form):
-    done_on = forms.DateField(label=gettext_lazy("Done on"), widget=forms.DateInput(attrs={"type": "date"}))
+    done_on = JapaneseDateField(label=gettext_lazy("Done on"))
     store = forms.ModelChoiceField(label=gettext_lazy("At store"), queryset=Store.objects.none())
 
     def __init__(self, *args, stores, **kwargs):
