@@ -147,7 +147,7 @@ def _import_row(
     changed = [name for name, value in record.values.items() if getattr(vehicle, name) != value]
     for name in changed:
         setattr(vehicle, name, record.values[name])
-    if "shaken_expiry" in changed or (creating and vehicle.shaken_expiry is not None):
+    if "shaken_expiry" in changed and vehicle.shaken_expiry_source != ShakenExpirySource.CERTIFICATE:
         # The certificate is the authority: it wins over an expiry computed from a service record.
         vehicle.shaken_expiry_source = ShakenExpirySource.CERTIFICATE
         changed.append("shaken_expiry_source")
