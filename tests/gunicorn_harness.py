@@ -141,7 +141,7 @@ class Browser:
         elif json_body is not None:
             data = json.dumps(json_body).encode()
             all_headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+        request = urllib.request.Request(url, data=data, method=method, headers=all_headers)  # noqa: S310 - http://127.0.0.1 only
         try:
             with self.opener.open(request, timeout=timeout) as reply:
                 return Response(reply.status, dict(reply.headers), reply.read())
