@@ -21,6 +21,12 @@ TICKED = [(item.value, item.label) for item in ServiceItem if item not in (Servi
 _PERIODIC_BY_MONTHS = {3: ServiceItem.INSPECTION_3M, 6: ServiceItem.INSPECTION_6M, 12: ServiceItem.INSPECTION_12M}
 
 
+class RecallChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: RecallTarget) -> str:
+        done = f" ({obj.get_status_display()})" if obj.status != RecallStatus.NOT_DONE else ""
+        return f"{obj.campaign.notification_number} {obj.campaign.title}{done}"
+
+
 class ServiceRecordForm(forms.Form):
     performed_on = JapaneseDateField(label=_("Date of the visit"))
     store = forms.ModelChoiceField(label=_("Store"), queryset=Store.objects.none())
@@ -28,7 +34,7 @@ class ServiceRecordForm(forms.Form):
                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}))  # fmt: skip
     meter_replaced = forms.BooleanField(label=_("The meter (or the DCM) was replaced at this visit"), required=False)
     items = forms.MultipleChoiceField(label=_("Work done"), choices=TICKED, required=False, widget=forms.CheckboxSelectMultiple)
-    recalls = forms.ModelMultipleChoiceField(
+    recalls = RecallChoiceField(
         label=_("Recall work"), queryset=RecallTarget.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     company_inspection = forms.CharField(label=_("Dealer inspection (name)"), max_length=100, required=False,
@@ -39,10 +45,8 @@ class ServiceRecordForm(forms.Form):
     def __init__(self, *args, vehicle: Vehicle, stores: QuerySet[Store], **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["store"]).queryset = stores
-        recalls = cast(forms.ModelMultipleChoiceField, self.fields["recalls"])
+        recalls = cast(RecallChoiceField, self.fields["recalls"])
         recalls.queryset = RecallTarget.objects.filter(vehicle=vehicle).select_related("campaign").order_by("-campaign__published_on")
-        recalls.label_from_instance = lambda t: f"{t.campaign.notification_number} {t.campaign.title}" + (
-            f" ({t.get_status_display()})" if t.status != RecallStatus.NOT_DONE else "")  # fmt: skip
         if not recalls.queryset.exists():
             del self.fields["recalls"]
 
@@ -67,7 +71,7 @@ def initial_for_appointment(appointment: Appointment, *, today: dt.date) -> dict
     elif appointment.due_kind == "periodic":
         months = periodic_inspection_interval_months(vehicle.vehicle_class, vehicle.use)
         items = [_PERIODIC_BY_MONTHS.get(months, ServiceItem.INSPECTION_12M).value]
-    elif appointment.due_kind == "recall":
+    elif appointment.due_kind == "recall" and appointment.due_event_date is not None:
         recalls = list(
             RecallTarget.objects.filter(vehicle=vehicle, status=RecallStatus.NOT_DONE, became_target_on=appointment.due_event_date)
             .values_list("pk", flat=True)

@@ -58,7 +58,7 @@ def service_record_new(request, vehicle_id: int):
     """A walk-in: record what was done today (or on an earlier day)."""
     vehicle = vehicle_get_for_staff(request.user, vehicle_id)
     stores = _stores(request.user, vehicle)
-    default_store = vehicle.store_id if stores.filter(pk=vehicle.store_id).exists() else None
+    default_store = vehicle.store_id if vehicle.store_id and stores.filter(pk=vehicle.store_id).exists() else None
     form = ServiceRecordForm(request.POST or None, vehicle=vehicle, stores=stores,
                              initial={"performed_on": timezone.localdate(), "store": default_store})  # fmt: skip
     if request.method == "POST" and form.is_valid():
