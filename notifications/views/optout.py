@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-
-from django.utils.translation import gettext_lazy as _
 
 from notifications.services.optout import optout_by_token
 from vehicles.services.consent import consent_opt_out_category
