@@ -117,11 +117,12 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (CACHE_URL: redis://…, dbcache://table; default: this process's memory) ---------
-_cache_url = env_str("CACHE_URL", "")
-CACHES = {
-    "default": cache_from_url(_cache_url) if _cache_url else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
+# --- Cache: shared by every process (CACHE_URL: redis://…; default: a database table) ------
+# Login rate limits and used one-time TOTP codes live here, so the cache must be one for all
+# web processes: a per-process cache lets each gunicorn worker count (and accept) on its own.
+# The default table `tconnect_cache` is created by dealers' migration 0003; another dbcache://
+# table needs `manage.py createcachetable`.
+CACHES = {"default": cache_from_url(env_str("CACHE_URL", "dbcache://tconnect_cache"))}
 
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "dealers.User"

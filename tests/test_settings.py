@@ -119,3 +119,26 @@ def test_the_wsgi_app_takes_its_startup_objects_out_of_the_collectors_reach():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 10_000  # Django and the apps, not a handful of objects
+
+
+def test_the_default_cache_is_shared_by_every_process():
+    """Login limits and used TOTP codes live in the cache: by default a database table (one for
+    every web process), never a process's own memory; CACHE_URL picks Redis in production."""
+    from django.conf import settings
+
+    if not os.environ.get("CACHE_URL"):
+        assert settings.CACHES["default"] == {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tconnect_cache",
+        }
+    result = _manage(
+        "shell", "-c", "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        env={**PRODUCTION, "CACHE_URL": "redis://cache.internal:6379/1"},
+    )
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache", result.stderr
+
+
+def test_the_default_cache_table_exists_after_migrate(db):
+    from django.core.cache import cache
+
+    assert cache.add("issue-12-point-2", "once") is True
+    assert cache.add("issue-12-point-2", "twice") is False
