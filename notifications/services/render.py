@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +39,22 @@ class Rendered:
 
 def reply_address(reply_token: str) -> str:
     return f"{reply_token}@{settings.REPLY_DOMAIN}"
+
+
+def sender_name(notice: Notice) -> str:
+    """Who the owner sees the mail from: the dealer and its store (「中部トヨタカーライフ 名古屋栄店」),
+    the names frozen on the notice; the configured sender's name only when a notice has neither."""
+    context = notice.context or {}
+    company = str(context.get("company_name") or (context.get("sender") or {}).get("name") or "").strip()
+    store = str(context.get("store_name") or "").strip()
+    name = store if company and store.startswith(company) else " ".join(p for p in (company, store) if p)
+    return name or parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or settings.REPLY_DOMAIN
+
+
+def sender_from(notice: Notice) -> str:
+    """The From of a notice's e-mail: the dealer's name at the notice's own reply address, so the
+    owner can simply press reply (even where a mail program ignores Reply-To)."""
+    return formataddr((sender_name(notice), reply_address(notice.reply_token)), charset="utf-8")
 
 
 def notice_render(notice: Notice, *, channel: str = Channel.EMAIL) -> Rendered:
