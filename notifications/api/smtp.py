@@ -137,8 +137,8 @@ _DOT_STUFFED = re.compile(rb"\r\n\.")
 class InboundSMTP(SMTP):
     """aiosmtpd's session, with DATA read in blocks at C speed (see the module docstring)."""
 
-    async def _read_data(self) -> tuple[bytes | None, str | None]:
-        """The content (unstuffed) or None and the answer that refuses it."""
+    async def _read_data(self) -> tuple[bytes, str]:
+        """The content (unstuffed), or the answer that refuses it."""
         buffer = bytearray(b"\r\n")  # the CRLF that ended the DATA command: a first line "." ends it too
         limit, too_much, reads = self.data_size_limit, False, 0
         while not buffer.endswith(b"\r\n" + _END):
@@ -151,16 +151,16 @@ class InboundSMTP(SMTP):
                 buffer[:] = buffer[-4:] + chunk  # drain, keeping only enough to see the end
             else:
                 buffer += chunk
-                too_much = bool(limit) and len(buffer) - 5 > limit
+                too_much = limit is not None and len(buffer) - 5 > limit
             reads += 1
             if reads % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)
         if too_much:
-            return None, "552 Error: Too much mail data"
+            return b"", "552 Error: Too much mail data"
         content = _DOT_STUFFED.sub(b"\r\n", bytes(buffer[:-3]))[2:]
-        if max(map(len, content.split(b"\r\n"))) > self.line_length_limit - 2:
-            return None, "500 Line too long (see RFC5321 4.5.3.1.6)"
-        return content, None
+        if max(map(len, content.split(b"\r\n"))) > (self.line_length_limit or 1001) - 2:
+            return b"", "500 Line too long (see RFC5321 4.5.3.1.6)"
+        return content, ""
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
@@ -168,6 +168,7 @@ class InboundSMTP(SMTP):
             return await super().smtp_DATA(arg)
         if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
             return None
+        assert self.envelope is not None
         if not self.envelope.rcpt_tos:
             return await self.push("503 Error: need RCPT command")
         if arg:
@@ -179,7 +180,7 @@ class InboundSMTP(SMTP):
             logger.info("inbound mail: connection lost during DATA")
             self._writer.close()
             raise
-        if content is None:
+        if refusal:
             self._set_post_data_state()
             return await self.push(refusal)
         self.envelope.content = self.envelope.original_content = content

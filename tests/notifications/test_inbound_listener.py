@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from notifications.api.smtp import inbound_smtp_controller
-from notifications.models import MailFlood, Reply, ReceivedMail
+from notifications.models import MailFlood, ReceivedMail, Reply
 from notifications.parsing import mime
 from notifications.services.inbound_mail import (
     MAX_ATTEMPTS,
@@ -299,3 +299,42 @@ def test_mail_whose_task_was_lost_is_queued_again(cast, time_machine, monkeypatc
     assert received_mail_requeue_stuck() == 1
     assert queued == [("notifications.received_mail_process", old.pk)]
     assert new.status == "received"
+
+
+# --- DATA read in blocks: the end of data found exactly as RFC 5321 says ---------------------
+
+
+def _conversation(port: int, rcpt: str, wire: bytes) -> list[bytes]:
+    """Everything up to DATA's 354 as separate commands, then `wire` in one write (pipelined)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
+        reader = conn.makefile("rb")
+        answers = [reader.readline()]
+        for command in (b"HELO x\r\n", b"MAIL FROM:<alice@example.jp>\r\n", f"RCPT TO:<{rcpt}>\r\n".encode(), b"DATA\r\n"):
+            conn.sendall(command)
+            answers.append(reader.readline())
+        conn.sendall(wire)
+        answers += [line for line in iter(reader.readline, b"")]
+    return answers
+
+
+@pytest.mark.parametrize(
+    ("wire", "stored"),
+    [
+        (b"Subject: a\r\n\r\n..leading dot\r\n.not stuffed\r\n\r\n.\r\nQUIT\r\n", b"Subject: a\r\n\r\n.leading dot\r\nnot stuffed\r\n\r\n"),
+        (b"Subject: b\r\n\r\nx.\r\n.\r\nQUIT\r\n", b"Subject: b\r\n\r\nx.\r\n"),
+        (b"Subject: c\r\n\r\nend\r\n.\r\nMAIL FROM:<b@example.jp>\r\nQUIT\r\n", b"Subject: c\r\n\r\nend\r\n"),
+    ],
+    ids=["stuffed-dots", "dot-at-line-end", "pipelined-mail"],
+)
+def test_data_ends_at_crlf_dot_crlf_and_what_follows_is_the_next_command(listener, cast, wire, stored):
+    answers = _conversation(listener, address(cast["alice"]), wire)
+    assert answers[4].startswith(b"354") and answers[5].startswith(b"250 OK: message received")
+    assert answers[-1].startswith(b"221")  # QUIT was read as a command, not as mail
+    assert bytes(ReceivedMail.objects.get().raw) == stored
+
+
+def test_empty_data_and_a_line_too_long(listener, cast):
+    assert _conversation(listener, address(cast["alice"]), b".\r\nQUIT\r\n")[5].startswith(b"554 5.6.0 Empty message")
+    too_long = b"Subject: x\r\n\r\n" + b"y" * 1200 + b"\r\n.\r\nQUIT\r\n"
+    assert _conversation(listener, address(cast["alice"]), too_long)[5].startswith(b"500 Line too long")
+    assert not ReceivedMail.objects.exists()
