@@ -280,6 +280,7 @@ CELERY_TASK_ROUTES = {
     "notifications.received_mail_requeue_stuck": {"queue": "celery"},
     "notifications.warning_notices_for_vehicle": {"queue": "celery"},
     "notifications.warning_notices_catch_up": {"queue": "celery"},
+    "dealers.unpublished_tasks_republish": {"queue": "celery"},
     "vehicles.tasks.telemetry_maintain": {"queue": "bulk"},
     "vehicles.followups_escalate": {"queue": "celery"},
 }
@@ -311,6 +312,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications: results, the year (03:00)": {
         "task": "notifications.tasks.refresh_funnel_year",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # Tasks whose publish failed (broker down) go out within a minute of the broker's return.
+    "dealers: publish tasks kept while the broker was down (every minute)": {
+        "task": "dealers.unpublished_tasks_republish",
+        "schedule": crontab(minute="*"),
     },
     # Replies whose processing task was lost (broker restart) are queued again.
     "notifications: re-queue stuck replies (every 5 minutes)": {
