@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from dealers.models import AuditEntry
 from tests.factories import StoreFactory, VehicleFactory
-from vehicles.models import RecallCampaign, RecallStatus, RecallTarget, ServiceRecord, ServiceRecordItem, ShakenExpirySource
+from vehicles.models import (
+    RecallCampaign,
+    RecallStatus,
+    RecallTarget,
+    ServiceRecord,
+    ServiceRecordItem,
+    ShakenExpirySource,
+)
 from vehicles.parsing import service_record_file
 from vehicles.parsing.service_record_file import ServiceRecordFileError, clean_row, read_file
 from vehicles.services.service_records import ItemInput, service_record_create
