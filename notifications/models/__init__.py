@@ -1,5 +1,6 @@
 """The models of this layer, one module per capability; re-exported for `from <app>.models import X`."""
 
+from notifications.models.bounces import BounceKind, MailAddressState, MailBounce, MailComplaint
 from notifications.models.events import DealerEvent, DealerEventStatus
 from notifications.models.funnel import FunnelDay
 from notifications.models.notices import (
@@ -29,6 +30,7 @@ from notifications.models.schedules import DailyRun, ReminderPolicy
 __all__ = [
     "NEVER_REFUSED_CATEGORIES",
     "REPLY_TOKEN_SQL",
+    "BounceKind",
     "Channel",
     "DailyRun",
     "DealerEvent",
@@ -40,6 +42,9 @@ __all__ = [
     "Inquiry",
     "InquiryKind",
     "InquiryStatus",
+    "MailAddressState",
+    "MailBounce",
+    "MailComplaint",
     "Notice",
     "NoticeCategory",
     "NoticeKind",

@@ -14,7 +14,8 @@ failed delivery with its reason.
 Errors: a transient error (connection, timeout, SMTP 4xx) re-queues the row with exponential
 backoff (BACKOFF_BASE · 2^(attempts−1), capped); after MAX_ATTEMPTS it fails. A permanent one
 (recipient refused, SMTP 5xx, template error) fails at once. A recipient who has no address
-any more, or withdrew consent since, is cancelled instead of mailed.
+any more, withdrew consent since, or whose address bounced (undeliverable) is cancelled instead
+of mailed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.db import connection, transaction
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
-from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, Notice, NoticeStatus
+from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, MailAddressState, Notice, NoticeStatus
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
 from notifications.services.notice_mail import NoticeEmail, notice_email
@@ -42,6 +43,8 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
 STUCK_AFTER = dt.timedelta(minutes=10)
 BATCH_SIZE = 50
+UNDELIVERABLE = "address undeliverable (bounced)"
+ADDRESS_STATE_TABLE = MailAddressState._meta.db_table
 
 
 class PermanentSendError(Exception):
@@ -65,6 +68,7 @@ class Claimed:
     email: str
     allowed: bool
     sender: dict[str, str] | None = None  # the company's block for the law's footer
+    undeliverable: bool = False  # the address bounced (notifications.services.bounces)
 
 
 # The locked ids are MATERIALIZED once: as `IN (SELECT … LIMIT n SKIP LOCKED)` the planner may
@@ -82,7 +86,10 @@ JOIN dealers_dealercompany co ON co.id = n.company_id
 WHERE d.id = picked.id AND n.id = d.notice_id
 RETURNING d.id, d.attempts, n.id, n.company_id, n.vehicle_id, n.customer_id, n.kind, n.stage, n.category, n.event_date,
           n.send_on, n.source_id, n.language, n.reply_token, n.context, COALESCE(cu.email, ''),
-          {consent_ok_sql("n.category", "n.customer_id")}, co.name, co.postal_address, co.phone, co.complaints_contact
+          {consent_ok_sql("n.category", "n.customer_id")},
+          EXISTS (SELECT 1 FROM {ADDRESS_STATE_TABLE} ms WHERE ms.customer_id = n.customer_id AND ms.email = cu.email
+                  AND ms.undeliverable_since IS NOT NULL),
+          co.name, co.postal_address, co.phone, co.complaints_contact
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
@@ -94,7 +101,7 @@ def deliveries_claim(*, limit: int = BATCH_SIZE, now: dt.datetime | None = None)
         rows = cursor.fetchall()
     claimed = []
     for (delivery_id, attempts, notice_id, company_id, vehicle_id, customer_id, kind, stage, category, event_date,
-         send_on, source_id, language, reply_token, context, email, allowed, *company) in rows:
+         send_on, source_id, language, reply_token, context, email, allowed, undeliverable, *company) in rows:
         notice = Notice(
             id=notice_id, company_id=company_id, vehicle_id=vehicle_id, customer_id=customer_id, kind=kind, stage=stage,
             category=category, event_date=event_date, send_on=send_on, source_id=source_id, language=language,
@@ -102,7 +109,7 @@ def deliveries_claim(*, limit: int = BATCH_SIZE, now: dt.datetime | None = None)
             reply_token=reply_token, context=json.loads(context) if isinstance(context, str) else (context or {}),
         )
         sender = dict(zip(("name", "postal_address", "phone", "complaints_contact"), company, strict=True))
-        claimed.append(Claimed(delivery_id, attempts, notice, email, allowed, sender))
+        claimed.append(Claimed(delivery_id, attempts, notice, email, allowed, sender, undeliverable))
     return sorted(claimed, key=lambda c: c.delivery_id)
 
 
@@ -158,8 +165,8 @@ def _cancel(claim: Claimed, reason: str) -> None:
 
 
 def _send_one(claim: Claimed, mail_connection, result: OutboxResult) -> None:
-    if not claim.email or not claim.allowed:
-        _cancel(claim, "no address" if not claim.email else "consent withdrawn")
+    if not claim.email or not claim.allowed or claim.undeliverable:
+        _cancel(claim, "no address" if not claim.email else "consent withdrawn" if not claim.allowed else UNDELIVERABLE)
         result.cancelled += 1
         return
     try:
