@@ -16,6 +16,7 @@ from notifications.models.notices import (
     NoticeStatus,
     reply_token_new,
 )
+from notifications.models.pacing import DomainGroup, MailPace
 from notifications.models.replies import (
     Inquiry,
     InquiryKind,
@@ -38,6 +39,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryStatus",
+    "DomainGroup",
     "FunnelDay",
     "Inquiry",
     "InquiryKind",
@@ -45,6 +47,7 @@ __all__ = [
     "MailAddressState",
     "MailBounce",
     "MailComplaint",
+    "MailPace",
     "Notice",
     "NoticeCategory",
     "NoticeKind",
