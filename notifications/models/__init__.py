@@ -3,6 +3,13 @@
 from notifications.models.bounces import BounceKind, MailAddressState, MailBounce, MailComplaint
 from notifications.models.events import DealerEvent, DealerEventStatus
 from notifications.models.funnel import FunnelDay
+from notifications.models.inbound_mail import (
+    MailFlood,
+    MailFloodScope,
+    ReceivedMail,
+    ReceivedMailKind,
+    ReceivedMailStatus,
+)
 from notifications.models.notices import (
     NEVER_REFUSED_CATEGORIES,
     REPLY_TOKEN_SQL,
@@ -47,11 +54,16 @@ __all__ = [
     "MailAddressState",
     "MailBounce",
     "MailComplaint",
+    "MailFlood",
+    "MailFloodScope",
     "MailPace",
     "Notice",
     "NoticeCategory",
     "NoticeKind",
     "NoticeStatus",
+    "ReceivedMail",
+    "ReceivedMailKind",
+    "ReceivedMailStatus",
     "ReminderPolicy",
     "Reply",
     "ReplyIntent",
