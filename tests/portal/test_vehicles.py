@@ -199,14 +199,15 @@ def test_vehicle_page_query_count_is_fixed(cast, as_alice, cars, django_assert_n
     car = cars["yamada"]
     as_alice.get(f"/vehicles/{car.pk}/")
     # session, user, vehicle, audit insert, availability, warnings, consents, registrations,
-    # recalls, upcoming visits, health (state, open warnings), OBD flags, store choices
-    with django_assert_num_queries(13):
+    # recalls, upcoming visits, health (state, open warnings), OBD flags, store choices,
+    # next due (pace, due dates)
+    with django_assert_num_queries(15):
         as_alice.get(f"/vehicles/{car.pk}/")
     for n in range(5):
         recall_target(car)
         VehicleWarning.objects.create(vehicle=car, code=f"P030{n}", kind="dtc", severity="info", opened_at=timezone.now(),
                                       closed_at=timezone.now())
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         response = as_alice.get(f"/vehicles/{car.pk}/")
     assert len(response.context["page"].recalls) == 5
 
