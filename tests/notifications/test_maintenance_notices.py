@@ -96,3 +96,36 @@ def test_the_schedule_is_the_companys(now):
     ReminderPolicy.objects.create(company=car.company, maintenance_due_notice=False)
     run(TODAY)
     assert maintenance_notices(car) == []
+
+
+def test_one_notice_per_due_date_lists_every_item_due_within_the_lead_time(now):
+    from vehicles.services.service_records import ItemInput, service_record_create
+
+    car = connected_car(registered=(2020, 4))
+    service_record_create(vehicle=car, store=car.store, performed_on=dt.date(2025, 12, 21), items=[ItemInput("engine_oil")],
+                          odometer_km=20_000)
+    service_record_create(vehicle=car, store=car.store, performed_on=dt.date(2024, 12, 25),
+                          items=[ItemInput("brake_fluid")], odometer_km=10_000)
+    for days in range(0, 23):
+        now.move_to(NOW + dt.timedelta(days=days), tick=False)
+        run(TODAY + dt.timedelta(days=days))
+    early, due = maintenance_notices(car)
+    assert (early.stage, early.send_on, early.event_date) == ("d30", TODAY, dt.date(2026, 12, 21))
+    assert [(i["code"], i["due_on"]) for i in early.context["items"]] == [("engine_oil", "2026-12-21"), ("brake_fluid", "2026-12-25")]
+    assert (due.stage, due.send_on, due.event_date) == ("d0", dt.date(2026, 12, 21), dt.date(2026, 12, 21))
+
+
+def test_a_booking_by_reply_carries_the_items(now):
+    from notifications.services.replies import reply_process
+    from tests.notifications.replies_helpers import at, receive
+
+    car = connected_car()
+    failing_battery(car)
+    run(TODAY)
+    [notice] = maintenance_notices(car)
+    wednesday = dt.date(2026, 12, 9)  # the factory store is open 10:00-18:00 Tuesday to Sunday
+    reply = receive(notice, preferred=[at(wednesday, 11)], text="水曜の11時にお願いします")
+    reply_process(reply_id=reply.pk)
+    appointment = Appointment.objects.get(vehicle=car)
+    assert (appointment.due_kind, appointment.due_event_date, appointment.notice_id) == ("maintenance", TODAY, notice.pk)
+    assert appointment.note.startswith("整備項目: 12Vバッテリー\n水曜の11時")

@@ -157,3 +157,93 @@ def test_company_admins_edit_the_menu_and_nobody_else():
                                                (TODAY + dt.timedelta(days=30), "due_soon"), (TODAY + dt.timedelta(days=31), "ok")])
 def test_due_states(due_on, state):
     assert due_state(due_on, TODAY) == state
+
+
+# --- due dates from service records (the earlier of time and projected distance) -------------
+
+
+def record(car, days_ago: int, km: int | None, *items: str):
+    from vehicles.services.service_records import ItemInput, service_record_create
+
+    return service_record_create(vehicle=car, store=car.store, performed_on=TODAY - dt.timedelta(days=days_ago),
+                                 items=[ItemInput(item=item) for item in items], odometer_km=km)
+
+
+@pytest.fixture
+def at_now(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+def dues(car) -> dict[str, MaintenanceDue]:
+    return {d.item.code: d for d in MaintenanceDue.objects.filter(vehicle=car).select_related("item")}
+
+
+def test_due_is_the_earlier_of_time_and_the_projected_distance(at_now):
+    car = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(car, days=120, km_per_day=80, start_km=10_000)  # 19,520 km now
+    record(car, 60, 14_720, "engine_oil", "brake_fluid")
+    refresh()
+    due = dues(car)
+    last_reading_day = (NOW - dt.timedelta(hours=6)).date()
+    # Oil: 14,720 + 15,000 = 29,720 km, 10,200 km to go at 80 km/day: 128 days; 12 months would be later.
+    assert (due["engine_oil"].basis, due["engine_oil"].due_km) == ("distance", 29_720)
+    assert due["engine_oil"].due_on == last_reading_day + dt.timedelta(days=128)
+    # Brake fluid: every 24 months, no distance.
+    assert (due["brake_fluid"].basis, due["brake_fluid"].due_on) == ("time", dt.date(2028, 10, 2))
+    assert due["engine_oil"].anchor == "record" and due["engine_oil"].anchor_on == TODAY - dt.timedelta(days=60)
+    assert "oil_filter" not in due  # never recorded: no interval date
+    rows, _pace = maintenance_next_due(car, today=TODAY)
+    assert "80" in next(r.how for r in rows if r.code == "engine_oil")
+
+
+def test_a_slow_car_is_due_by_time(at_now):
+    car = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(car, days=120, km_per_day=10, start_km=10_000)
+    record(car, 60, 10_600, "engine_oil")
+    refresh()
+    oil = dues(car)["engine_oil"]
+    assert (oil.basis, oil.due_on) == ("time", dt.date(2027, 10, 2))
+
+
+def test_stale_data_is_time_based_and_says_why(at_now):
+    car = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(car, days=60, km_per_day=200, start_km=10_000, ending_days_ago=4)
+    record(car, 70, 9_000, "engine_oil")
+    refresh()
+    oil = dues(car)["engine_oil"]
+    assert (oil.basis, oil.due_on) == ("time", dt.date(2027, 9, 22))
+    rows, pace_row = maintenance_next_due(car, today=TODAY)
+    assert pace_row.basis == PaceBasis.STALE
+    assert str(PaceBasis.STALE.label) in next(r.how for r in rows if r.code == "engine_oil")
+
+
+def test_severe_use_takes_the_shorter_interval(at_now):
+    car = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(car, days=120, km_per_day=10, start_km=10_000)
+    record(car, 60, 10_600, "engine_oil")
+    refresh()
+    VehicleMaintenance.objects.filter(vehicle=car).update(severe_use=True)
+    refresh()
+    oil = dues(car)["engine_oil"]
+    assert (oil.basis, oil.due_on, oil.due_km) == ("time", TODAY - dt.timedelta(days=60) + dt.timedelta(days=182), 18_100)
+
+
+def test_a_record_above_a_replaced_meter_never_gives_a_negative_distance(at_now):
+    car = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(car, days=40, km_per_day=50, start_km=50_000, ending_days_ago=30, tag="old")
+    record(car, 40, 51_000, "engine_oil")
+    daily(car, days=30, km_per_day=40, start_km=100, tag="new")  # the meter was replaced
+    refresh()
+    oil = dues(car)["engine_oil"]
+    assert oil.basis == "time" and oil.due_on == TODAY - dt.timedelta(days=40) + (dt.date(2027, 10, 22) - dt.date(2026, 10, 22))
+    assert pace(car).odometer_reset_flagged
+
+
+def test_a_new_battery_restarts_the_trend(at_now):
+    car = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(car, days=30, km_per_day=30, start_km=5_000, volts=lambda i: round(12.80 - 0.36 * i / 29, 2))
+    refresh()
+    assert pace(car).battery_replace
+    record(car, 3, 5_800, "battery_12v")
+    refresh()
+    assert not pace(car).battery_replace and "battery_12v" not in dues(car)

@@ -15,6 +15,12 @@ from vehicles.models.maintenance import (
 )
 from vehicles.models.recalls import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget
 from vehicles.models.registration import StoreRegistration
+from vehicles.models.service_records import (
+    ServiceItem,
+    ServiceRecord,
+    ServiceRecordItem,
+    ServiceRecordSource,
+)
 from vehicles.models.telemetry import (
     DiagnosticCode,
     OilLevel,
@@ -26,7 +32,7 @@ from vehicles.models.telemetry import (
     VehicleWarning,
     WarningKind,
 )
-from vehicles.models.vehicle import Equipment, Vehicle, VehicleClass, VehicleUse
+from vehicles.models.vehicle import Equipment, ShakenExpirySource, Vehicle, VehicleClass, VehicleUse
 
 __all__ = [
     "Appointment",
@@ -57,7 +63,12 @@ __all__ = [
     "RecallStatus",
     "RecallTarget",
     "ServiceAvailability",
+    "ServiceItem",
+    "ServiceRecord",
+    "ServiceRecordItem",
+    "ServiceRecordSource",
     "Severity",
+    "ShakenExpirySource",
     "SlotBooking",
     "SmartKeyBattery",
     "StoreRegistration",

@@ -27,12 +27,20 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Aggregate, DecimalField, FloatField, Max
+from django.db.models import Aggregate, DecimalField, FloatField, Max, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from dealers.selectors.calendar import BUSINESS_TZ
-from vehicles.models import OilLevel, SmartKeyBattery, Vehicle, VehicleState, VehicleWarning
+from vehicles.models import (
+    OilLevel,
+    ServiceItem,
+    ServiceRecordItem,
+    SmartKeyBattery,
+    Vehicle,
+    VehicleState,
+    VehicleWarning,
+)
 from vehicles.selectors.telemetry import diagnostic_codes_describe, telemetry_readings
 
 BATTERY_GOOD_V = Decimal("12.4")
@@ -199,8 +207,16 @@ def health_report(
     """The report (module docstring) as of `now`, texts in `language` (default: the active one).
     The battery trend starts no earlier than `battery_replaced_at` (a new battery's history)."""
     now = now or timezone.now()
-    state = VehicleState.objects.filter(vehicle=vehicle).first()
+    # The day the battery was last replaced rides along with the state (no extra query).
+    replaced = ServiceRecordItem.objects.filter(vehicle=vehicle, item=ServiceItem.BATTERY_12V).order_by("-performed_on")
+    state = VehicleState.objects.filter(vehicle=vehicle).annotate(
+        battery_replaced_on=Subquery(replaced.values("performed_on")[:1])
+    ).first()
     since = now - TREND_WINDOW
+    replaced_on = getattr(state, "battery_replaced_on", None)
+    if replaced_on is not None:  # from the day after the new battery went in
+        replaced_at = dt.datetime.combine(replaced_on + dt.timedelta(days=1), dt.time(), BUSINESS_TZ)
+        battery_replaced_at = max(battery_replaced_at or replaced_at, replaced_at)
     if battery_replaced_at is not None:
         since = max(since, battery_replaced_at)
     days = _battery_days_query(vehicle, since, now + dt.timedelta(minutes=5)) if state else []

@@ -12,14 +12,17 @@ from django.utils.translation import gettext as _
 from vehicles.models import Appointment, Vehicle, VehicleClass, VehicleUse
 from vehicles.models.appointments import OPEN_STATES
 from vehicles.models.maintenance import DueBasis, MaintenanceDue, PaceBasis, VehicleMaintenance
+from vehicles.selectors.service_records import last_done_sql as service_records_last_done_sql
 
 DUE_SOON_DAYS = 30
 
 
 def last_done_sql() -> str:
     """SQL of (vehicle_id, code, done_on, done_km): the latest service record of each work item
-    per car, for the set-based due refresh."""
-    return "SELECT NULL::bigint AS vehicle_id, NULL::text AS code, NULL::date AS done_on, NULL::int AS done_km WHERE FALSE"
+    per car (vehicles.selectors.service_records), for the set-based due refresh."""
+    source = service_records_last_done_sql()
+    columns = "d.vehicle_id, d.item AS code, d.performed_on AS done_on, d.odometer_km AS done_km"
+    return f"SELECT DISTINCT ON (d.vehicle_id, d.item) {columns} FROM {source} d ORDER BY d.vehicle_id, d.item, d.performed_on DESC"  # noqa: S608 - the selector's own SQL
 
 
 def due_state(due_on: dt.date, today: dt.date) -> str:

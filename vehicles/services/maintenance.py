@@ -10,8 +10,8 @@ statements over all cars, no per-car Python:
    one, and flagged for the dealer; the restart point is kept, so the old meter's readings never
    count again. Rules: ≥ 14 days of readings, the newest ≤ 3 days old, else time-based only;
 3. the 12 V battery trend: least-squares slope of the daily medians of resting readings over the
-   last 30 days (the health report's rule, vehicles.selectors.health), for the menu items that
-   follow the trend;
+   last 30 days, from the day after the battery was last replaced (the health report's rule,
+   vehicles.selectors.health), for the menu items that follow the trend;
 4. due dates per car and menu item: the earlier of last done + interval months and the day the
    car reaches last done km + interval km at its pace; upserted where they changed, rows of items
    no longer on the menu deleted.
@@ -42,6 +42,7 @@ from vehicles.models.maintenance import (
     PaceBasis,
     VehicleMaintenance,
 )
+from vehicles.models.service_records import ServiceItem, ServiceRecordItem
 from vehicles.parsing.telemetry import ODOMETER_BACKWARD_TOLERANCE_KM
 from vehicles.selectors.health import BATTERY_REPLACE_BELOW_V, CHARGING_ABOVE_V, TREND_MAX_DROP_V, TREND_MIN_DAYS
 from vehicles.selectors.maintenance import last_done_sql
@@ -171,7 +172,12 @@ def _battery_sql() -> str:
     """Set `battery_replace` where the resting voltage is below the replace level or its daily
     medians over 30 days fall faster than the health report allows; clear it elsewhere."""
     return f"""
-WITH days AS (
+WITH replaced AS (  -- a new battery: its trend starts the day after
+    SELECT i.vehicle_id, max(i.performed_on) AS replaced_on FROM {ServiceRecordItem._meta.db_table} i
+    WHERE i.item = '{ServiceItem.BATTERY_12V.value}' AND i.performed_on >= (%(battery_since)s AT TIME ZONE 'Asia/Tokyo')::date
+    GROUP BY i.vehicle_id
+),
+all_days AS (
     SELECT r.vehicle_id, (r.recorded_at AT TIME ZONE 'Asia/Tokyo')::date AS day,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage) AS median,
            max(r.recorded_at) AS latest_at
@@ -180,6 +186,10 @@ WITH days AS (
     WHERE r.recorded_at > %(battery_since)s AND r.recorded_at <= %(until)s
       AND r.battery_voltage IS NOT NULL AND r.battery_voltage <= {CHARGING_ABOVE_V}
     GROUP BY 1, 2
+),
+days AS (
+    SELECT a.* FROM all_days a LEFT JOIN replaced x ON x.vehicle_id = a.vehicle_id
+    WHERE x.replaced_on IS NULL OR a.day > x.replaced_on
 ),
 trend AS (
     SELECT vehicle_id, regr_slope(median, day - DATE '2000-01-01') * 30 AS per_30_days, count(*) AS n,

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('dealers', '0002_calendar_exception_no_overlap'),
-        ('vehicles', '0011_customer_prefix_indexes_per_company'),
+        ('vehicles', '0013_service_records'),
     ]
 
     operations = [
