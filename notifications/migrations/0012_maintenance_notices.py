@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0010_reply_reading'),
+        ('notifications', '0011_inbound_mail'),
     ]
 
     operations = [
