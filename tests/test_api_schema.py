@@ -106,7 +106,7 @@ def test_429_is_documented_exactly_where_a_view_throttles(schema, settings):
 def test_the_telemetry_operation_documents_its_limits_and_refusals(schema):
     operation = schema["paths"]["/api/v1/dcm/telemetry/"]["post"]
     assert {"200", "201", "400", "401", "403", "409", "415", "503"} <= set(operation["responses"])
-    for limit in ("500 readings", "5 minutes ahead", "400 days", "1-64 characters", "5 km lower", "409"):
+    for limit in ("500 readings", "5 minutes ahead", "400 days", "1-64 characters", "more than 5 km", "409"):
         assert limit in operation["description"], limit
     body = schema["components"]["schemas"]["TelemetryBatchDocRequest"]["properties"]["readings"]
     assert (body["minItems"], body["maxItems"]) == (1, 500)

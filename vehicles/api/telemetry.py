@@ -48,8 +48,9 @@ TELEMETRY_LIMITS = (
     f"1 to {MAX_READINGS} readings per batch; `recorded_at` with a UTC offset, at most "
     f"{int(MAX_FUTURE.total_seconds() // 60)} minutes ahead of the server and not older than the telemetry "
     "retention (TELEMETRY_RETENTION_DAYS, 400 days by default); `message_id` 1-64 characters of "
-    "`A-Za-z0-9._:-`, unique per car (a resend answers 200 with the first result); readings newer than the "
-    f"car's last state may not show an odometer more than {ODOMETER_BACKWARD_TOLERANCE_KM} km lower; unknown fields are refused; "
+    "`A-Za-z0-9._:-`, unique per car (a resend answers 200 with the first result); the "
+    "times in a batch are distinct and, in time order, its odometer may not fall by more than "
+    f"{ODOMETER_BACKWARD_TOLERANCE_KM} km; unknown fields are refused; "
     "`vin` 17 characters, and the car's own (else 409)."
 )
 

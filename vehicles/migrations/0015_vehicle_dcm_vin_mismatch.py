@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vehicles', '0013_service_records'),
+        ('vehicles', '0014_maintenance'),
     ]
 
     operations = [
