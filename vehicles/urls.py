@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vehicles.views import followups, recalls, vehicles
+from vehicles.views import capacity, followups, recalls, vehicles
 
 app_name = "vehicles"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", vehicles.vehicle_detail, name="detail"),
     path("<int:vehicle_id>/store/", vehicles.vehicle_store_change, name="store_change"),
     # e-Care follow-ups (call-center agents too: tests/test_outsider_walk.py CALL_CENTER_ROUTES).
+    path("work-types/", capacity.work_types_view, name="work_types"),
     path("followups/", followups.followup_queue_view, name="followups"),
     path("followups/<int:followup_id>/", followups.followup_detail, name="followup"),
     path("followups/<int:followup_id>/call/", followups.followup_call, name="followup_call"),

@@ -60,7 +60,7 @@ class WeeklyHoursForm(forms.Form):
 class CapacityForm(forms.ModelForm):
     class Meta:
         model = Store
-        fields = ["service_bays", "slot_minutes", "closed_on_national_holidays"]
+        fields = ["service_bays", "slot_minutes", "day_places", "closed_on_national_holidays"]
 
 
 class ClosingRuleForm(forms.ModelForm):

@@ -20,7 +20,7 @@ from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
 from tests.notifications.celery_harness import wait_for
 from tests.notifications.replies_helpers import TUESDAY, WEDNESDAY, jst, owner_car, reminder
-from vehicles.models import Appointment, SlotBooking
+from vehicles.models import Appointment, BayHold
 from vehicles.services.credentials import credential_issue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -94,7 +94,7 @@ def test_redelivered_tasks_make_one_appointment(broker, celery_worker, alice_car
         reply_process_task.delay(reply_id)
     wait_for(lambda: _processed(reply_id))
     wait_for(lambda: _drained(broker))
-    assert Appointment.objects.count() == 1 and SlotBooking.objects.count() == 1
+    assert Appointment.objects.count() == 1 and BayHold.objects.count() == 1
     assert Notice.objects.filter(vehicle=alice_car, kind="appointment").count() == 1
 
 

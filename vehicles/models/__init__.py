@@ -1,6 +1,7 @@
 """The models of this layer, one module per capability; re-exported for `from <app>.models import X`."""
 
-from vehicles.models.appointments import Appointment, AppointmentState, SlotBooking
+from vehicles.models.appointments import Appointment, AppointmentState
+from vehicles.models.capacity import BayHold, DayHold, Occupies, WorkCode, WorkQuota, WorkType
 from vehicles.models.contracts import Contract, ContractStatus, ServiceAvailability
 from vehicles.models.credentials import VehicleCredential
 from vehicles.models.customers import ConsentCategory, ConsentRecord, Customer, CustomerConsent
@@ -24,6 +25,7 @@ __all__ = [
     "Appointment",
     "AppointmentState",
     "Assignee",
+    "BayHold",
     "CallOutcome",
     "ConsentCategory",
     "ConsentRecord",
@@ -31,12 +33,14 @@ __all__ = [
     "ContractStatus",
     "Customer",
     "CustomerConsent",
+    "DayHold",
     "DiagnosticCode",
     "Equipment",
     "FollowUp",
     "FollowUpCall",
     "FollowUpStatus",
     "NextAction",
+    "Occupies",
     "OilLevel",
     "RecallCampaign",
     "RecallKind",
@@ -45,7 +49,6 @@ __all__ = [
     "RecallTarget",
     "ServiceAvailability",
     "Severity",
-    "SlotBooking",
     "SmartKeyBattery",
     "StoreRegistration",
     "TelemetryBatch",
@@ -57,4 +60,7 @@ __all__ = [
     "VehicleUse",
     "VehicleWarning",
     "WarningKind",
+    "WorkCode",
+    "WorkQuota",
+    "WorkType",
 ]
