@@ -2,6 +2,13 @@
 
 from notifications.models.events import DealerEvent, DealerEventStatus
 from notifications.models.funnel import FunnelDay
+from notifications.models.inbound_mail import (
+    MailFlood,
+    MailFloodScope,
+    ReceivedMail,
+    ReceivedMailKind,
+    ReceivedMailStatus,
+)
 from notifications.models.notices import (
     NEVER_REFUSED_CATEGORIES,
     REPLY_TOKEN_SQL,
@@ -40,10 +47,15 @@ __all__ = [
     "Inquiry",
     "InquiryKind",
     "InquiryStatus",
+    "MailFlood",
+    "MailFloodScope",
     "Notice",
     "NoticeCategory",
     "NoticeKind",
     "NoticeStatus",
+    "ReceivedMail",
+    "ReceivedMailKind",
+    "ReceivedMailStatus",
     "ReminderPolicy",
     "Reply",
     "ReplyIntent",

@@ -10,8 +10,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dealers', '0003_store_day_places'),
-        ('vehicles', '0012_appointment_asked_at'),
+        ('dealers', '0005_store_day_places'),
+        ('vehicles', '0013_service_records'),
     ]
 
     operations = [

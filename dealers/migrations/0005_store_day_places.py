@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dealers', '0002_calendar_exception_no_overlap'),
+        ('dealers', '0004_unpublished_tasks'),
     ]
 
     operations = [
