@@ -62,6 +62,10 @@ class CapacityForm(forms.ModelForm):
         model = Store
         fields = ["service_bays", "slot_minutes", "day_places", "closed_on_national_holidays"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day_places"].required = False  # left blank: unchanged
+
 
 class ClosingRuleForm(forms.ModelForm):
     class Meta:
