@@ -19,8 +19,9 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(PY) -m tconnect.devstack run
 
-## The whole suite against a real PostgreSQL.
+## The whole suite against a real PostgreSQL (installs Debian's Chromium first when missing and allowed).
 test: $(STAMP)
+	@.ci/chromium
 	@$(PY) -m pytest -p xdist -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

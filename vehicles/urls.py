@@ -2,15 +2,16 @@
 
 from django.urls import path
 
-from vehicles.views import capacity, followups, recalls, vehicles
+from vehicles.views import capacity, followups, recalls, service_records, vehicles
 
 app_name = "vehicles"
 urlpatterns = [
     path("", vehicles.vehicle_list, name="list"),
     path("<int:pk>/", vehicles.vehicle_detail, name="detail"),
     path("<int:vehicle_id>/store/", vehicles.vehicle_store_change, name="store_change"),
-    # e-Care follow-ups (call-center agents too: tests/test_outsider_walk.py CALL_CENTER_ROUTES).
+    path("<int:vehicle_id>/service-records/new/", service_records.service_record_new, name="service_record_new"),
     path("work-types/", capacity.work_types_view, name="work_types"),
+    # e-Care follow-ups (call-center agents too: tests/test_outsider_walk.py CALL_CENTER_ROUTES).
     path("followups/", followups.followup_queue_view, name="followups"),
     path("followups/<int:followup_id>/", followups.followup_detail, name="followup"),
     path("followups/<int:followup_id>/call/", followups.followup_call, name="followup_call"),

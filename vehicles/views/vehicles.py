@@ -17,10 +17,12 @@ from vehicles.forms.vehicles import StoreChangeForm, VehicleFilterForm
 from vehicles.selectors.health import health_report
 from vehicles.selectors.obd import obd_check_flags
 from vehicles.selectors.search import VehicleFilters, vehicles_filter, with_open_warning_flag
+from vehicles.selectors.service_records import service_history
 from vehicles.selectors.vehicles import registrable_stores, vehicle_get_for_staff, vehicle_page, vehicles_for_staff
 from vehicles.services import vehicle_register_store
 
 PAGE_SIZE = 50
+HISTORY_ROWS = 20
 
 
 @login_required
@@ -43,11 +45,15 @@ def vehicle_detail(request, pk: int):
     vehicle = vehicle_get_for_staff(request.user, pk)
     # APPI: access to a customer's personal data is logged.
     audit_record(action="vehicle.view", target=vehicle, actor=request.user, company=vehicle.company_id)
+    history = service_history(vehicle, limit=HISTORY_ROWS)
     context = {
         "page": vehicle_page(vehicle),
         "vehicle": vehicle,
         "health": health_report(vehicle),  # e-Care health check (vehicles.selectors.health)
         "obd_flags": obd_check_flags(vehicle),  # staff only: "may fail the OBD check", never a verdict
+        "history": history,  # 整備記録, newest first
+        # A certificate's expiry that differs from the one the latest shaken record computed: both are shown.
+        "computed_expiry": next((r.shaken_expiry_computed for r in history if r.shaken_expiry_computed), None),
         "store_form": StoreChangeForm(stores=registrable_stores(vehicle), initial={"store": vehicle.store_id}),
     }
     return render(request, "vehicles/detail.html", context)
