@@ -204,15 +204,15 @@ def test_vehicle_page_query_count_is_fixed(cast, as_alice, cars, django_assert_n
     as_alice.get(f"/vehicles/{car.pk}/")
     # session, user, vehicle, audit insert, availability, warnings, consents, registrations,
     # recalls, upcoming visits, health (state, open warnings), OBD flags, store choices,
-    # service history (records, their items)
-    with django_assert_num_queries(15):
+    # next due (pace, due dates), service history (records, their items)
+    with django_assert_num_queries(17):
         as_alice.get(f"/vehicles/{car.pk}/")
     for n in range(5):
         recall_target(car)
         VehicleWarning.objects.create(vehicle=car, code=f"P030{n}", kind="dtc", severity="info", opened_at=timezone.now(),
                                       closed_at=timezone.now())
         service_record_create(vehicle=car, performed_on=timezone.localdate() - dt.timedelta(days=n + 1), **visit)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         response = as_alice.get(f"/vehicles/{car.pk}/")
     assert len(response.context["page"].recalls) == 5
 

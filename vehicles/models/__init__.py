@@ -6,6 +6,14 @@ from vehicles.models.contracts import Contract, ContractStatus, ServiceAvailabil
 from vehicles.models.credentials import VehicleCredential
 from vehicles.models.customers import ConsentCategory, ConsentRecord, Customer, CustomerConsent
 from vehicles.models.followups import Assignee, CallOutcome, FollowUp, FollowUpCall, FollowUpStatus, NextAction
+from vehicles.models.maintenance import (
+    DueAnchor,
+    DueBasis,
+    MaintenanceDue,
+    MaintenanceItem,
+    PaceBasis,
+    VehicleMaintenance,
+)
 from vehicles.models.recalls import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget
 from vehicles.models.registration import StoreRegistration
 from vehicles.models.service_records import (
@@ -41,13 +49,18 @@ __all__ = [
     "CustomerConsent",
     "DayHold",
     "DiagnosticCode",
+    "DueAnchor",
+    "DueBasis",
     "Equipment",
     "FollowUp",
     "FollowUpCall",
     "FollowUpStatus",
+    "MaintenanceDue",
+    "MaintenanceItem",
     "NextAction",
     "Occupies",
     "OilLevel",
+    "PaceBasis",
     "RecallCampaign",
     "RecallKind",
     "RecallRange",
@@ -67,6 +80,7 @@ __all__ = [
     "Vehicle",
     "VehicleClass",
     "VehicleCredential",
+    "VehicleMaintenance",
     "VehicleState",
     "VehicleUse",
     "VehicleWarning",

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('dealers', '0005_store_day_places'),
-        ('vehicles', '0013_service_records'),
+        ('vehicles', '0015_vehicle_dcm_vin_mismatch'),
     ]
 
     operations = [
