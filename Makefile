@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast lint typecheck bench messages manage clean screenshots
+.PHONY: install run test test-fast test-scale lint typecheck bench messages manage clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ run: $(STAMP)
 ## The whole suite against a real PostgreSQL.
 test: $(STAMP)
 	@$(PY) -m pytest -p xdist -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## Many machines, tested here with real servers (docs/scaling.md): PgBouncer, a streaming replica,
+## worker nodes on RabbitMQ and Redis killed mid-burst, two web nodes. Needs Debian's pgbouncer and
+## the machine's RabbitMQ (5672) and Redis (6379).
+test-scale: $(STAMP)
+	@TCONNECT_TEST_SCALE=1 $(PY) -m pytest -p no:xdist -q tests/scale $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	@$(PY) -m pytest -x -q -m "not browser" $(PYTEST_ARGS)
