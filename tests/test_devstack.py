@@ -1,8 +1,11 @@
-"""`make run`'s dev stack: links in mail follow the port it serves (issue 16 point 13)."""
+"""`make run`'s dev stack: links in mail follow the port it serves (issue 16 point 13); the broker
+keeps its port across restarts and `make manage` finds it; today's daily run is caught up on
+start (issue 12 points 12 and 13)."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +47,51 @@ def test_a_site_url_that_is_set_wins(monkeypatch):
     monkeypatch.setenv("TCONNECT_PORT", "8123")
     assert devstack.site_url_follow_port() == "https://portal.example.jp"
     assert _link_in_a_child_process().startswith("https://portal.example.jp/optout/")
+
+
+def _time_wait_port() -> int:
+    """A loopback port left in TIME-WAIT, as a broker stopped a moment ago leaves its port: the
+    listening side closes an accepted connection first."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()  # the server side closes first: its end goes to TIME-WAIT
+        client.recv(1)
+        client.close()
+    return port
+
+
+def test_the_broker_port_survives_a_quick_restart():
+    port = _time_wait_port()
+    assert devstack.free_port(port) == port
+
+
+def test_a_port_in_use_moves_the_broker():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert devstack.free_port(port) != port
+
+
+def test_make_manage_finds_the_running_broker(tmp_path, monkeypatch):
+    url_file = tmp_path / "broker.url"
+    monkeypatch.setattr(devstack, "BROKER_URL_FILE", url_file)
+    assert devstack.running_broker_url() is None
+    with socket.socket() as broker:
+        broker.bind(("127.0.0.1", 0))
+        broker.listen()
+        url = f"redis://127.0.0.1:{broker.getsockname()[1]}/0"
+        url_file.write_text(url)
+        assert devstack.running_broker_url() == url
+    assert devstack.running_broker_url() is None  # the stack stopped: not a dead port
+
+
+def test_make_run_catches_up_todays_daily_run_after_the_demo_data():
+    commands = [command[0] for command in devstack.STARTUP_COMMANDS]
+    assert commands == ["migrate", "seed_demo", "run_daily"]
+    assert "--if-not-finished" in devstack.STARTUP_COMMANDS[-1]

@@ -40,6 +40,7 @@ def test_deploy_check_passes_with_production_settings():
         ("DATABASE_URL", "mysql://root@localhost/x", "PostgreSQL only"),
         ("DATABASE_CONN_MAX_AGE", "soon", "DATABASE_CONN_MAX_AGE='soon' is not an integer"),
         ("EMAIL_URL", "pigeon://coop", "EMAIL_URL scheme 'pigeon'"),
+        ("DKIM_DOMAIN", "example.jp", "DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_PATH are set together"),
     ],
 )
 def test_bad_values_stop_startup_with_one_line(variable, value, message):
@@ -48,6 +49,15 @@ def test_bad_values_stop_startup_with_one_line(variable, value, message):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_dkim_key_that_cannot_be_read_stops_startup(tmp_path):
+    dkim = {"DKIM_DOMAIN": "example.jp", "DKIM_SELECTOR": "tc1"}
+    missing = _manage("check", env={**PRODUCTION, **dkim, "DKIM_PRIVATE_KEY_PATH": str(tmp_path / "nope.pem")})
+    assert missing.returncode != 0 and "cannot be read" in missing.stderr and "Traceback" not in missing.stderr
+    (tmp_path / "bad.pem").write_text("not a key")
+    bad = _manage("check", env={**PRODUCTION, **dkim, "DKIM_PRIVATE_KEY_PATH": str(tmp_path / "bad.pem")})
+    assert bad.returncode != 0 and "is not a PEM private key" in bad.stderr
 
 
 def test_database_url_parsing_accepts_socket_dir_and_tcp():
@@ -109,3 +119,26 @@ def test_the_wsgi_app_takes_its_startup_objects_out_of_the_collectors_reach():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 10_000  # Django and the apps, not a handful of objects
+
+
+def test_the_default_cache_is_shared_by_every_process():
+    """Login limits and used TOTP codes live in the cache: by default a database table (one for
+    every web process), never a process's own memory; CACHE_URL picks Redis in production."""
+    from django.conf import settings
+
+    if not os.environ.get("CACHE_URL"):
+        assert settings.CACHES["default"] == {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tconnect_cache",
+        }
+    result = _manage(
+        "shell", "-c", "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        env={**PRODUCTION, "CACHE_URL": "redis://cache.internal:6379/1"},
+    )
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache", result.stderr
+
+
+def test_the_default_cache_table_exists_after_migrate(db):
+    from django.core.cache import cache
+
+    assert cache.add("issue-12-point-2", "once") is True
+    assert cache.add("issue-12-point-2", "twice") is False

@@ -1,6 +1,7 @@
 from dealers.models.audit import AuditEntry
 from dealers.models.calendar import CalendarException, ClosingRule, StoreHours
 from dealers.models.company import CallCenterDesk, DealerCompany, Store
+from dealers.models.queueing import UnpublishedTask
 from dealers.models.users import Invitation, Role, User
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "Role",
     "Store",
     "StoreHours",
+    "UnpublishedTask",
     "User",
 ]

@@ -34,6 +34,7 @@ def appointment_facts(appointment: Appointment, *, ics: bool = False) -> dict[st
         "appointment": {
             "id": appointment.pk, "starts_at": appointment.starts_at.astimezone(BUSINESS_TZ).isoformat(),
             "ends_at": appointment.ends_at.astimezone(BUSINESS_TZ).isoformat(), "state": appointment.state,
+            "asked_at": appointment.asked_at.astimezone(BUSINESS_TZ).isoformat() if appointment.asked_at else None,
         }
     }
     if ics:

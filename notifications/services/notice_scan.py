@@ -23,6 +23,7 @@ from notifications.services import deliveries, schedules
 from notifications.services.eligibility import ELIGIBILITY_JOINS, NOTICE_COLUMNS, NOTICE_TABLE, eligible_where
 from vehicles.models import ConsentCategory, VehicleClass, VehicleUse
 from vehicles.models.recalls import RecallCampaign, RecallStatus, RecallTarget
+from vehicles.selectors.service_records import periodic_done_sql
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ JOIN unnest(%(p_company)s::bigint[], %(p_config)s::int[]) AS pc(company_id, conf
      ON pc.company_id = v.company_id AND pc.config = s.config
 {ELIGIBILITY_JOINS}
 WHERE {_periodic_not_covered_sql()}
+  AND NOT {periodic_done_sql(vehicle_sql="v.id", inspection_month_sql="s.inspection_month")}
   AND {eligible_where(kind=NoticeKind.PERIODIC.value, category_sql="s.category", event_date_sql="s.inspection_month")}
 ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id, vehicle_id, customer_id

@@ -25,17 +25,15 @@ import logging
 import smtplib
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, Notice, NoticeStatus
-from notifications.services.appointment_notices import notice_attachments
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
-from notifications.services.render import notice_render, reply_address, sender_from
+from notifications.services.notice_mail import NoticeEmail, notice_email
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +64,7 @@ class Claimed:
     notice: Notice
     email: str
     allowed: bool
+    sender: dict[str, str] | None = None  # the company's block for the law's footer
 
 
 # The locked ids are MATERIALIZED once: as `IN (SELECT … LIMIT n SKIP LOCKED)` the planner may
@@ -79,10 +78,11 @@ WITH picked AS MATERIALIZED (
 )
 UPDATE {DELIVERY_TABLE} d SET status = 'sending', claimed_at = %(now)s, send_started_at = NULL, attempts = d.attempts + 1
 FROM picked, {NOTICE_TABLE} n LEFT JOIN vehicles_customer cu ON cu.id = n.customer_id
+JOIN dealers_dealercompany co ON co.id = n.company_id
 WHERE d.id = picked.id AND n.id = d.notice_id
 RETURNING d.id, d.attempts, n.id, n.company_id, n.vehicle_id, n.customer_id, n.kind, n.stage, n.category, n.event_date,
           n.send_on, n.source_id, n.language, n.reply_token, n.context, COALESCE(cu.email, ''),
-          {consent_ok_sql("n.category", "n.customer_id")}
+          {consent_ok_sql("n.category", "n.customer_id")}, co.name, co.postal_address, co.phone, co.complaints_contact
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
@@ -94,14 +94,15 @@ def deliveries_claim(*, limit: int = BATCH_SIZE, now: dt.datetime | None = None)
         rows = cursor.fetchall()
     claimed = []
     for (delivery_id, attempts, notice_id, company_id, vehicle_id, customer_id, kind, stage, category, event_date,
-         send_on, source_id, language, reply_token, context, email, allowed) in rows:
+         send_on, source_id, language, reply_token, context, email, allowed, *company) in rows:
         notice = Notice(
             id=notice_id, company_id=company_id, vehicle_id=vehicle_id, customer_id=customer_id, kind=kind, stage=stage,
             category=category, event_date=event_date, send_on=send_on, source_id=source_id, language=language,
             # Django leaves jsonb undecoded on raw cursors (JSONField decodes it on model reads).
             reply_token=reply_token, context=json.loads(context) if isinstance(context, str) else (context or {}),
         )
-        claimed.append(Claimed(delivery_id, attempts, notice, email, allowed))
+        sender = dict(zip(("name", "postal_address", "phone", "complaints_contact"), company, strict=True))
+        claimed.append(Claimed(delivery_id, attempts, notice, email, allowed, sender))
     return sorted(claimed, key=lambda c: c.delivery_id)
 
 
@@ -113,20 +114,13 @@ def _attempt(claim: Claimed, now: dt.datetime, *, ok: bool, error: str = "") -> 
     DeliveryAttempt.objects.create(delivery_id=claim.delivery_id, at=now, ok=ok, error=error[:2000])
 
 
-def _message(claim: Claimed, mail_connection) -> EmailMultiAlternatives:
+def _message(claim: Claimed, mail_connection) -> NoticeEmail:
     try:
-        rendered = notice_render(claim.notice)
+        return notice_email(
+            delivery_id=claim.delivery_id, notice=claim.notice, email=claim.email, sender=claim.sender, connection=mail_connection
+        )
     except (TemplateDoesNotExist, TemplateSyntaxError, KeyError, ValueError) as exc:
         raise PermanentSendError(f"render: {exc}") from exc
-    message = EmailMultiAlternatives(
-        subject=rendered.subject, body=rendered.text, from_email=settings.DEFAULT_FROM_EMAIL, to=[claim.email],
-        reply_to=[reply_address(claim.notice.reply_token)], connection=mail_connection,
-        headers={"From": sender_from(claim.notice), **rendered.headers},
-    )
-    message.attach_alternative(rendered.html, "text/html")
-    for filename, content, mimetype in notice_attachments(claim.notice):  # the .ics of an appointment
-        message.attach(filename, content, mimetype)
-    return message
 
 
 def _is_transient(exc: Exception) -> bool:

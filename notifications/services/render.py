@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from dealers.models import DealerCompany
-from notifications.models import Channel, DealerEvent, Notice, NoticeKind
+from notifications.models import Channel, DealerEvent, Notice, NoticeCategory, NoticeKind
 from vehicles.models import ConsentCategory, Customer
 from vehicles.services.consent import consent_opt_out_token
 
@@ -57,11 +57,19 @@ def sender_from(notice: Notice) -> str:
     return formataddr((sender_name(notice), reply_address(notice.reply_token)), charset="utf-8")
 
 
-def notice_render(notice: Notice, *, channel: str = Channel.EMAIL) -> Rendered:
-    """Render a stored notice for a channel (the channel only changes how to reply)."""
+# Categories the owner may refuse: their e-mail carries the law's footer and one-click refusal.
+REFUSABLE_CATEGORIES = (NoticeCategory.REMINDERS.value, NoticeCategory.MARKETING.value)
+
+
+def notice_render(notice: Notice, *, channel: str = Channel.EMAIL, sender: dict[str, str] | None = None) -> Rendered:
+    """Render a stored notice for a channel (the channel changes how to reply). An e-mail of a
+    refusable category also gets the sender block (`sender`, else read from the company), the
+    refusal link and the List-Unsubscribe headers."""
     if notice.kind == NoticeKind.EVENT:
         return event_notice_render(notice)  # type: ignore[return-value]
+    refusal = _refusal(notice, sender) if channel == Channel.EMAIL else {}
     values = {
+        **refusal,
         **(notice.context or {}),
         "kind": notice.kind,
         "stage": notice.stage,
@@ -77,7 +85,16 @@ def notice_render(notice: Notice, *, channel: str = Channel.EMAIL) -> Rendered:
         subject = render_to_string(f"{base}/subject.txt", values)
         text = render_to_string(f"{base}/body.txt", values)
         html = render_to_string(f"{base}/body.html", values)
-    return Rendered(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
+    headers = refusal_mail_headers(refusal["opt_out_url"]) if refusal else {}
+    return Rendered(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html, headers=headers)
+
+
+def _refusal(notice: Notice, sender: dict[str, str] | None) -> dict[str, Any]:
+    if notice.category not in REFUSABLE_CATEGORIES or not notice.customer_id:
+        return {}
+    if sender is None:
+        sender = sender_block(DealerCompany.objects.get(pk=notice.company_id))
+    return {"sender": sender, "opt_out_url": opt_out_url(notice.customer_id, notice.category), "refusable": notice.category}
 
 
 def _window_open(notice: Notice) -> bool:
@@ -113,17 +130,25 @@ def event_notice_context(event: DealerEvent) -> dict[str, Any]:
     }
 
 
-def marketing_opt_out_url(customer: Customer | int) -> str:
-    """Absolute one-click opt-out URL for the customer's marketing mail."""
+def opt_out_url(customer: Customer | int, category: str) -> str:
+    """Absolute one-click refusal URL for one category of the customer's mail."""
     if isinstance(customer, int):
         customer = Customer(pk=customer)  # the token only needs the id
-    token = consent_opt_out_token(customer, ConsentCategory.MARKETING)
+    token = consent_opt_out_token(customer, category)
     return settings.SITE_URL + reverse("optout:confirm", args=[token])
 
 
-def marketing_mail_headers(opt_out_url: str) -> dict[str, str]:
+def marketing_opt_out_url(customer: Customer | int) -> str:
+    """Absolute one-click opt-out URL for the customer's marketing mail."""
+    return opt_out_url(customer, ConsentCategory.MARKETING)
+
+
+def refusal_mail_headers(url: str) -> dict[str, str]:
     """RFC 2369 / RFC 8058 headers: mail clients show an unsubscribe button that POSTs."""
-    return {"List-Unsubscribe": f"<{opt_out_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+marketing_mail_headers = refusal_mail_headers
 
 
 def _template_context(context: dict[str, Any], *, customer_name: str, opt_out_url: str) -> dict[str, Any]:

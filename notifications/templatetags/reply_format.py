@@ -80,3 +80,21 @@ def readings(value, audience: str = "owner") -> str:
     items = [_reading(item, mark_unsure=audience == "staff") for item in (value or []) if isinstance(item, dict)]
     joiner = "、" if (translation.get_language() or "ja").startswith("ja") else "; "
     return joiner.join(item for item in items if item)
+
+
+def _clock(at: dt.datetime) -> str:
+    if (translation.get_language() or "ja").startswith("ja"):
+        return f"{at.hour}時" if at.minute == 0 else f"{at.hour}時{at.minute}分"
+    return f"{at:%H:%M}"
+
+
+@register.filter
+def beside(value, other) -> str:
+    """A time said beside another (the asked and the held time, issue 16): the clock alone when
+    both are on the same day (「10時」, 「10時30分」 / "10:00"), with the day when not."""
+    at, then = _as_datetime(value), _as_datetime(other)
+    if at is None:
+        return ""
+    if then is not None and then.date() == at.date():
+        return _clock(at)
+    return f"{_day(at.date().isoformat())} {_clock(at)}"

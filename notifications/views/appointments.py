@@ -8,6 +8,7 @@ an appointment fetched within the user's scope; cancelling asks for confirmation
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django import forms
 from django.contrib import messages
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from dealers.forms.dates import JapaneseDateInput, JapaneseDateTimeField
-from dealers.parsing.dates import date_parse
+from dealers.parsing.dates import date_parse, datetime_label
 from dealers.selectors.access import store_get, stores_for
 from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
 from dealers.views.portal import dealer_scope
@@ -34,7 +35,13 @@ from notifications.services.appointment_notices import (
     appointment_propose_notify,
 )
 from vehicles.models import AppointmentState
-from vehicles.selectors.appointments import appointment_get_for_staff, appointments_for_staff, slots_available
+from vehicles.selectors.appointments import (
+    alternatives,
+    appointment_get_for_staff,
+    appointments_for_staff,
+    open_twins,
+    slots_available,
+)
 from vehicles.services.appointments import (
     appointment_mark_arrived,
     appointment_mark_completed,
@@ -105,6 +112,7 @@ def appointment_day(request):
         "store": store, "stores": stores, "day": day, "slots": slots, "week": week,
         "closed_days": {d: calendar.closing_reason(d) for d, _n in week if not calendar.is_open_day(d)},
         "off_grid": [a for a in appointments if a.starts_at not in on_grid],
+        "twins": open_twins(appointments),
         "day_input": JapaneseDateInput().render("day", day, attrs={"id": "day"}),
         "prev_day": day - dt.timedelta(days=1), "next_day": day + dt.timedelta(days=1),
     }
@@ -146,20 +154,48 @@ def appointment_cancel_view(request, appointment_id: int):
     return render(request, "notifications/portal/appointment_cancel.html", {"appointment": appointment, "back": _back(appointment)})
 
 
+FREE_TO_PICK = 9  # free times offered on the propose page (about three days' worth)
+
+
 class ProposeForm(forms.Form):
-    first = JapaneseDateTimeField(label=gettext_lazy("First proposal"))
+    """Pick free times from the list (issue 16) and/or type them; 1–3 in all."""
+
+    picks = forms.MultipleChoiceField(
+        label=gettext_lazy("Free times"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    first = JapaneseDateTimeField(label=gettext_lazy("First proposal"), required=False)
     second = JapaneseDateTimeField(label=gettext_lazy("Second proposal"), required=False)
     third = JapaneseDateTimeField(label=gettext_lazy("Third proposal"), required=False)
 
+    def __init__(self, *args, free: Sequence[dt.datetime] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        picks = self.fields["picks"]
+        assert isinstance(picks, forms.MultipleChoiceField)  # for the type checker
+        picks.choices = [(at.isoformat(), datetime_label(at)) for at in free]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.times():
+            raise ValidationError(_("Pick a free time or type one."))
+        return cleaned
+
     def times(self) -> list[dt.datetime]:
-        return [t for t in (self.cleaned_data.get(k) for k in ("first", "second", "third")) if t is not None]
+        picked = [dt.datetime.fromisoformat(value) for value in self.cleaned_data.get("picks", [])]
+        typed = [t for t in (self.cleaned_data.get(k) for k in ("first", "second", "third")) if t is not None]
+        return picked + typed
+
+
+def _free_to_pick(appointment) -> list[dt.datetime]:
+    """Free times from the requested day on, spread over parts of days, to click instead of typing."""
+    day_start = _midnight(appointment.starts_at.astimezone(BUSINESS_TZ).date())
+    return alternatives(appointment.store, day_start, n=FREE_TO_PICK)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_propose_view(request, appointment_id: int):
     appointment = appointment_get_for_staff(request.user, appointment_id)
-    form = ProposeForm(request.POST or None)
+    form = ProposeForm(request.POST if request.method == "POST" else None, free=_free_to_pick(appointment))
     if request.method == "POST" and form.is_valid():
         try:
             appointment_propose_notify(appointment=appointment, alternatives=form.times(), actor=request.user)

@@ -10,17 +10,24 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from notifications.services.optout import optout_by_token
+from vehicles.services.consent import consent_opt_out_category
+
+INVALID_LINK = _("This opt-out link is not valid. Please contact the dealer.")
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def optout(request, token: str):
     if request.method == "GET":
-        return render(request, "notifications/optout/confirm.html", {"token": token})
+        category = consent_opt_out_category(token)
+        if category is None:
+            return render(request, "notifications/optout/invalid.html", {"errors": [INVALID_LINK]}, status=400)
+        return render(request, "notifications/optout/confirm.html", {"token": token, "refusable": category})
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
     evidence = "RFC 8058 one-click POST" if one_click else "opt-out confirmation page"
     try:
@@ -29,5 +36,5 @@ def optout(request, token: str):
         return render(request, "notifications/optout/invalid.html", {"errors": exc.messages}, status=400)
     return render(
         request, "notifications/optout/done.html",
-        {"category": consent.get_category_display(), "company": consent.customer.company},
+        {"category": consent.get_category_display(), "company": consent.customer.company, "refusable": consent.category},
     )

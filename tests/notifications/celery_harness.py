@@ -9,6 +9,7 @@ a test's uncommitted rows. Import both fixtures into a test module to use them.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import socket
 import time
@@ -24,7 +25,7 @@ from tconnect.celery import app
 from tconnect.devstack import start_redis
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -46,7 +47,7 @@ def _point_at(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def broker():
-    port = _free_port()
+    port = free_port()
     process = start_redis(port)
     try:
         yield f"redis://127.0.0.1:{port}/0"
@@ -61,11 +62,12 @@ def _close_worker_connections(**_kwargs) -> None:
     connections.close_all()
 
 
-@pytest.fixture
-def celery_worker(broker, transactional_db):
-    for module in ("notifications.tasks", "notifications.tasks"):  # registers the tasks
+@contextlib.contextmanager
+def worker_running(broker_url: str):
+    """The project's app pointed at `broker_url` and a worker thread consuming it."""
+    for module in ("dealers.tasks", "notifications.tasks"):  # registers the tasks
         importlib.import_module(module)
-    _point_at(broker)
+    _point_at(broker_url)
     task_postrun.connect(_close_worker_connections, weak=False)
     try:
         with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
@@ -73,6 +75,17 @@ def celery_worker(broker, transactional_db):
             yield worker
     finally:
         task_postrun.disconnect(_close_worker_connections)
+
+
+def point_at(url: str) -> None:
+    """Publish to `url` from now on (a dead port: the broker is down)."""
+    _point_at(url)
+
+
+@pytest.fixture
+def celery_worker(broker, transactional_db):
+    with worker_running(broker) as worker:
+        yield worker
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float = 20.0, every: float = 0.05):

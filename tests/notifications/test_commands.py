@@ -50,6 +50,24 @@ def test_run_daily_no_send_leaves_mail_to_the_outbox():
     assert "e-mail" not in out and len(mail.outbox) == 0
 
 
+def test_run_daily_if_not_finished_catches_up_once():
+    """`make run` starts with `run_daily --if-not-finished` (issue 12 point 12): today's notices
+    exist at once instead of after the next 06:00 JST, and a second start does nothing."""
+    connected_car()
+    out = call("run_daily", "--date", "2027-02-28", "--if-not-finished", "--no-send")
+    assert "2027-02-28: 1 notices" in out
+    assert DailyRun.objects.get(business_date=dt.date(2027, 2, 28)).finished_at is not None
+    again = call("run_daily", "--date", "2027-02-28", "--if-not-finished", "--no-send")
+    assert again == "2027-02-28: the daily run has finished; nothing to catch up\n"
+    assert Notice.objects.count() == 1
+
+
+def test_run_daily_if_not_finished_redoes_a_run_that_did_not_finish():
+    connected_car()
+    DailyRun.objects.create(business_date=dt.date(2027, 2, 28), started_at=dt.datetime(2027, 2, 27, 21, tzinfo=dt.UTC))
+    assert "2027-02-28: 1 notices" in call("run_daily", "--date", "2027-02-28", "--if-not-finished")
+
+
 @pytest.mark.parametrize("value", ["2027-02-30", "tomorrow", "28/02/2027"])
 def test_run_daily_bad_date_is_a_one_line_error(value):
     with pytest.raises(CommandError) as error:

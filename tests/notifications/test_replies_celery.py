@@ -7,18 +7,22 @@ import datetime as dt
 
 import pytest
 import redis
+from celery.schedules import crontab
 from celery.worker import state as worker_state
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from dealers.models import UnpublishedTask
+from dealers.services.queueing import unpublished_tasks_republish
 from notifications.models import Delivery, Notice, Reply, ReplyStatus
 from notifications.services.replies import replies_requeue_stuck
 from notifications.tasks import reply_process_task
 from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
-from tests.notifications.celery_harness import wait_for
+from tests.notifications.celery_harness import free_port, point_at, wait_for, worker_running
 from tests.notifications.replies_helpers import TUESDAY, WEDNESDAY, jst, owner_car, reminder
 from vehicles.models import Appointment, SlotBooking
 from vehicles.services.credentials import credential_issue
@@ -113,3 +117,35 @@ def test_reply_whose_task_was_lost_is_requeued_and_processed(celery_worker, alic
     reply = wait_for(lambda: _processed(lost.pk))
     assert reply.appointment.starts_at == jst(WEDNESDAY, 15)
     assert Reply.objects.get(pk=fresh.pk).status == ReplyStatus.RECEIVED  # not stuck yet: its task may still come
+
+
+def test_replies_accepted_while_the_broker_was_down_are_processed_within_a_minute_of_its_return(
+    broker, transactional_db, alice_car, time_machine, caplog
+):
+    """Issue 12 point 9: the stuck-reply sweep (every 5 minutes, for replies 5 minutes old) took
+    8 minutes; the task kept at the failed publish goes out with beat's next every-minute sweep."""
+    notice = reminder(alice_car)
+    point_at(f"redis://127.0.0.1:{free_port()}/0")  # the broker is down
+    client = APIClient()
+    client.force_authenticate(alice_car.customer.user)
+    body = {"intent": "book", "preferred": [{"date": WEDNESDAY.isoformat(), "time": "14:00"}], "text": "お願いします"}
+    response = client.post(f"/api/v1/me/inbox/{notice.pk}/reply/", body, format="json")
+    assert response.status_code == 202  # accepted: the reply is a row
+    reply_id = response.json()["id"]
+    assert list(UnpublishedTask.objects.values_list("name", "args")) == [("notifications.reply_process", [reply_id])]
+    assert "Celery broker unavailable" in caplog.text and "Traceback" not in caplog.text
+
+    sweep = settings.CELERY_BEAT_SCHEDULE["dealers: publish tasks kept while the broker was down (every minute)"]
+    assert (sweep["task"], sweep["schedule"]) == ("dealers.unpublished_tasks_republish", crontab(minute="*"))
+    time_machine.shift(dt.timedelta(seconds=60))
+    with worker_running(broker):  # the broker is back; beat sends its every-minute sweep
+        celery_harness.app.send_task("dealers.unpublished_tasks_republish")
+        reply = wait_for(lambda: _processed(reply_id))
+        assert (reply.outcome, reply.appointment.starts_at) == ("requested", jst(WEDNESDAY, 14))
+        wait_for(lambda: _drained(broker))
+        assert not UnpublishedTask.objects.exists()
+        assert unpublished_tasks_republish() == 0  # the next sweep: nothing again
+        time_machine.shift(dt.timedelta(minutes=10))
+        assert replies_requeue_stuck() == 0  # nor for the slow backstop
+    assert Appointment.objects.count() == 1 and SlotBooking.objects.count() == 1
+    assert Notice.objects.filter(vehicle=alice_car, kind="appointment").count() == 1

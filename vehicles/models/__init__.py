@@ -7,6 +7,12 @@ from vehicles.models.customers import ConsentCategory, ConsentRecord, Customer, 
 from vehicles.models.followups import Assignee, CallOutcome, FollowUp, FollowUpCall, FollowUpStatus, NextAction
 from vehicles.models.recalls import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget
 from vehicles.models.registration import StoreRegistration
+from vehicles.models.service_records import (
+    ServiceItem,
+    ServiceRecord,
+    ServiceRecordItem,
+    ServiceRecordSource,
+)
 from vehicles.models.telemetry import (
     DiagnosticCode,
     OilLevel,
@@ -18,7 +24,7 @@ from vehicles.models.telemetry import (
     VehicleWarning,
     WarningKind,
 )
-from vehicles.models.vehicle import Equipment, Vehicle, VehicleClass, VehicleUse
+from vehicles.models.vehicle import Equipment, ShakenExpirySource, Vehicle, VehicleClass, VehicleUse
 
 __all__ = [
     "Appointment",
@@ -44,7 +50,12 @@ __all__ = [
     "RecallStatus",
     "RecallTarget",
     "ServiceAvailability",
+    "ServiceItem",
+    "ServiceRecord",
+    "ServiceRecordItem",
+    "ServiceRecordSource",
     "Severity",
+    "ShakenExpirySource",
     "SlotBooking",
     "SmartKeyBattery",
     "StoreRegistration",

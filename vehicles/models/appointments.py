@@ -43,6 +43,9 @@ class Appointment(models.Model):
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
+    # The exact time the owner asked for when the held time differs from it (issue 16: the
+    # owner is told, and staff see both); null when the held time is what was asked.
+    asked_at = models.DateTimeField(_("time asked for"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=12, choices=AppointmentState.choices, default=AppointmentState.REQUESTED)
     # The due event the visit is for (a notice's kind and event date), blank for other visits.
     due_kind = models.CharField(_("due event kind"), max_length=16, blank=True, default="")

@@ -34,6 +34,14 @@ class Equipment(models.TextChoices):
     NONE = "none", _("Not connected")
 
 
+class ShakenExpirySource(models.TextChoices):
+    """Where a car's current shaken expiry came from."""
+
+    UNKNOWN = "", _("Unknown")
+    CERTIFICATE = "certificate", _("Inspection certificate")
+    SERVICE_RECORD = "service_record", _("Computed from a service record")
+
+
 class Vehicle(models.Model):
     company = models.ForeignKey(DealerCompany, on_delete=models.PROTECT, related_name="vehicles", verbose_name=_("company"))
     customer = models.ForeignKey(
@@ -60,6 +68,11 @@ class Vehicle(models.Model):
     )
     # The certificate's date is the authority (MLIT extends validity sometimes): never recomputed.
     shaken_expiry = models.DateField(_("shaken expiry"), null=True, blank=True, db_index=True)
+    # Where that date came from: the certificate, or computed from a shaken recorded at a store
+    # (vehicles.services.service_records). A later certificate import wins.
+    shaken_expiry_source = models.CharField(
+        _("shaken expiry from"), max_length=16, choices=ShakenExpirySource.choices, blank=True, default="", db_default=""
+    )
     remarks = models.TextField(_("remarks (備考)"), blank=True)
     obd_inspection_target = models.BooleanField(_("OBD検査対象"), default=False)
     odometer_km = models.PositiveIntegerField(_("odometer (km)"), null=True, blank=True)

@@ -98,6 +98,39 @@ def appointment_open_for_due(*, vehicle: Vehicle, due_kind: str, due_event_date:
     )
 
 
+def open_twins(appointments: list[Appointment]) -> dict[int, Appointment]:
+    """For each open appointment listed, another open appointment of the same car for the same
+    purpose (issue 16: two 確定待ち bookings of one car were never pointed out), the earliest
+    one; one query. The purpose is the due event's kind (blank: a visit for anything else)."""
+    wanted = [a for a in appointments if a.state in OPEN_STATES]
+    if not wanted:
+        return {}
+    others = (
+        Appointment.objects.filter(vehicle_id__in={a.vehicle_id for a in wanted}, state__in=OPEN_STATES)
+        .select_related("store")
+        .order_by("starts_at", "id")
+    )
+    by_car: dict[tuple[int, str], list[Appointment]] = {}
+    for other in others:
+        by_car.setdefault((other.vehicle_id, other.due_kind), []).append(other)
+    found = {}
+    for appointment in wanted:
+        twins = [o for o in by_car.get((appointment.vehicle_id, appointment.due_kind), []) if o.pk != appointment.pk]
+        if twins:
+            found[appointment.pk] = twins[0]
+    return found
+
+
+def appointment_open_for_purpose(*, vehicle: Vehicle, due_kind: str) -> Appointment | None:
+    """The car's earliest open appointment for this purpose (see open_twins), or None."""
+    return (
+        Appointment.objects.filter(vehicle=vehicle, due_kind=due_kind, state__in=OPEN_STATES)
+        .select_related("store")
+        .order_by("starts_at", "id")
+        .first()
+    )
+
+
 def appointment_covers_sql(*, vehicle_sql: str, kind_sql: str, event_date_sql: str) -> str:
     """SQL truth value for set-based scans: a confirmed (or later) appointment covers the due
     event. E.g. the daily run: `appointment_covers_sql(vehicle_sql="v.id", kind_sql="'shaken'",

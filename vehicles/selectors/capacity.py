@@ -103,3 +103,18 @@ def offered_between(calendar: HasHours, slot_minutes: int, first: dt.date, last:
     while day <= last:
         yield from day_slots(day, calendar.hours_on(day), slot_minutes)
         day += dt.timedelta(days=1)
+
+
+def asked_time(preferences: Sequence[Preference], slot: dt.datetime, slot_minutes: int) -> dt.datetime | None:
+    """The exact time the owner asked for that `slot` answers, when it is not `slot` itself.
+
+    Only an exact time counts (「10時」, 「14:00」): a window, a part of day or a bare date asked
+    for no particular start, so any start in it is what was asked."""
+    local = slot.astimezone(BUSINESS_TZ)
+    for preference in preferences:
+        if preference.time is None or preference.end_time is not None:
+            continue
+        if fits(preference, slot, slot_minutes):
+            wanted = dt.datetime.combine(local.date(), preference.time, BUSINESS_TZ)
+            return wanted if wanted != local else None
+    return None

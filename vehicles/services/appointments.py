@@ -29,7 +29,7 @@ from vehicles.models import Appointment, AppointmentState, Customer, SlotBooking
 from vehicles.models.appointments import OPEN_STATES
 from vehicles.parsing.preferences import Preference
 from vehicles.selectors.appointments import alternatives, booked_counts, no_show_due, slots_available
-from vehicles.selectors.capacity import BOOKING_LEAD, candidate_slots, is_offered
+from vehicles.selectors.capacity import BOOKING_LEAD, asked_time, candidate_slots, is_offered
 
 __all__ = [
     "AppointmentExists",
@@ -164,7 +164,8 @@ def appointment_request(
     3. the offered slots matching the preferences, in order (business calendar, slot grid,
        at least BOOKING_LEAD ahead), skipping slots already full;
     4. hold the first slot with a free bay (database-enforced), create the appointment and its
-       audit entry, in one transaction (a savepoint inside the caller's);
+       audit entry, in one transaction (a savepoint inside the caller's); when an exact time
+       was asked and the held slot starts later, the asked time is kept beside it;
     5. nothing fits → no appointment, up to three alternatives near the first preferred day.
     `calendar` saves its three queries when the caller has it already.
     """
@@ -189,6 +190,10 @@ def appointment_request(
     try:
         with transaction.atomic():
             appointment = _hold_first(fields=fields, store=store, candidates=candidates)
+            asked = asked_time(preferred, appointment.starts_at, store.slot_minutes)
+            if asked is not None:  # the owner is told the held time differs (issue 16)
+                appointment.asked_at = asked
+                appointment.save(update_fields=["asked_at"])
             audit_record(
                 action="appointment.request", target=appointment, actor=actor, company=store.company_id,
                 starts_at=appointment.starts_at.isoformat(), reply_id=reply_id, notice_id=notice_id,

@@ -115,6 +115,15 @@ def consent_opt_out_token(customer: Customer, category: str) -> str:
     return signing.Signer(salt=_OPT_OUT_SALT).sign_object({"c": customer.pk, "k": category})
 
 
+def consent_opt_out_category(token: str) -> str | None:
+    """The category a refusal link would stop (for the confirmation page), None if invalid."""
+    try:
+        category = str(signing.Signer(salt=_OPT_OUT_SALT).unsign_object(token)["k"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return category if category in ConsentCategory.values and category != ConsentCategory.SAFETY else None
+
+
 @transaction.atomic
 def consent_opt_out_by_token(token: str, *, evidence: str = "") -> CustomerConsent:
     """Honour a refusal link at once; ValidationError for a tampered or unknown token."""

@@ -30,7 +30,8 @@ from vehicles.models import (
     WarningKind,
 )
 from vehicles.parsing.preferences import Preference
-from vehicles.services.appointments import BookingResult, appointment_request
+from vehicles.selectors.appointments import appointment_open_for_purpose
+from vehicles.services.appointments import AppointmentExists, BookingResult, appointment_request
 from vehicles.services.followup_routing import followup_route
 
 # Severities a dealer calls the owner about; "info" only gets the notice.
@@ -132,7 +133,8 @@ def followup_close(*, followup: FollowUp, actor: User, resolution: str = "") -> 
 def followup_book_visit(*, followup: FollowUp, actor: User, starts_at: dt.datetime) -> BookingResult:
     """Book a visit at the car's store from the follow-up (vehicles.services.appointment_request):
     a requested appointment the store then confirms. The same time posted twice books once.
-    Nothing free at that time → no appointment, and the result lists alternatives.
+    Nothing free at that time → no appointment, and the result lists alternatives. The car
+    already has an open visit that is not for a due event → AppointmentExists (the page links it).
 
     A booked visit is what the call was for: the follow-up closes with the visit as its
     resolution, so it leaves the open queues (the store's and the call center's)."""
@@ -142,9 +144,13 @@ def followup_book_visit(*, followup: FollowUp, actor: User, starts_at: dt.dateti
     if vehicle.store is None:
         raise ValidationError(_("The car has no registered store to visit."))
     local = starts_at.astimezone(BUSINESS_TZ)
+    key = f"followup:{followup.pk}:{local:%Y%m%dT%H%M}"
+    first = appointment_open_for_purpose(vehicle=vehicle, due_kind="")
+    if first is not None and first.idempotency_key != key:
+        raise AppointmentExists(first)  # issue 16: a second open visit for the same purpose
     result = appointment_request(
         vehicle=vehicle, store=vehicle.store, preferred=[Preference(date=local.date(), time=local.time())],
-        idempotency_key=f"followup:{followup.pk}:{local:%Y%m%dT%H%M}", actor=actor,
+        idempotency_key=key, actor=actor,
         note=_("Booked from the follow-up of warning %(code)s.") % {"code": followup.warning.code},
     )
     if result.appointment is not None and result.created:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from dealers.models import DealerCompany, Store, User
 from dealers.services.audit import audit_record
-from vehicles.models import Customer, Vehicle
+from vehicles.models import Customer, ShakenExpirySource, Vehicle
 from vehicles.parsing._text import remove_spaces, unify_hyphens
 from vehicles.parsing.vehicle_file import SourceRow
 from vehicles.parsing.vehicle_record import CUSTOMER_COLUMNS, VehicleRecord, clean_row
@@ -147,6 +147,10 @@ def _import_row(
     changed = [name for name, value in record.values.items() if getattr(vehicle, name) != value]
     for name in changed:
         setattr(vehicle, name, record.values[name])
+    if "shaken_expiry" in changed and vehicle.shaken_expiry_source != ShakenExpirySource.CERTIFICATE:
+        # The certificate is the authority: it wins over an expiry computed from a service record.
+        vehicle.shaken_expiry_source = ShakenExpirySource.CERTIFICATE
+        changed.append("shaken_expiry_source")
     customer, customer_changed = _customer_for(record, company=company, vehicle=vehicle, actor=actor)
     if customer is not None and vehicle.customer_id != customer.pk:
         vehicle.customer = customer

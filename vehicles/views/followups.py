@@ -17,6 +17,7 @@ from dealers.models import Role
 from dealers.services.audit import audit_record
 from vehicles.forms.followups import BookForm, CallForm, CloseForm
 from vehicles.selectors.followups import followup_get_for_user, followup_page, followup_queue
+from vehicles.services.appointments import AppointmentExists
 from vehicles.services.followups import followup_book_visit, followup_close, followup_log_call
 
 
@@ -41,6 +42,7 @@ def _page(request, followup, *, status: int = 200, **forms):
         "close_form": forms.get("close_form") or CloseForm(),
         "book_form": forms.get("book_form") or BookForm(),
         "alternatives": forms.get("alternatives", ()),
+        "open_visit": forms.get("open_visit"),
     }
     return render(request, "vehicles/followups/ecare_followup.html", context, status=status)
 
@@ -99,6 +101,9 @@ def followup_book(request, followup_id: int):
     if form.is_valid():
         try:
             result = followup_book_visit(followup=followup, actor=request.user, starts_at=form.starts_at())
+        except AppointmentExists as exists:
+            form.add_error(None, _("This car already has an open visit booked; change that one instead."))
+            return _page(request, followup, status=409, book_form=form, open_visit=exists.appointment)
         except ValidationError as error:
             _add_errors(form, error)
         else:

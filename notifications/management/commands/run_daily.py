@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from notifications.selectors.daily_run import daily_run_finished
 from notifications.services.daily_run import DailyRunError, daily_run
 from notifications.services.deliveries import deliveries_refresh
 from notifications.services.funnel import funnel_days_refresh_recent
@@ -27,9 +28,16 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="Business date YYYY-MM-DD (default: today in Asia/Tokyo).")
         parser.add_argument("--rescan", action="store_true", help="Scan a date that has already finished again.")
         parser.add_argument("--no-send", action="store_true", help="Only create notices and deliveries; leave e-mail to the outbox task.")
+        parser.add_argument(
+            "--if-not-finished", action="store_true",
+            help="Do nothing when the date's run has finished (make run catches up today's run on start).",
+        )
 
     def handle(self, *args, **options):
         day = _date(options["date"]) if options["date"] else timezone.localdate()
+        if options["if_not_finished"] and daily_run_finished(business_date=day):
+            self.stdout.write(f"{day}: the daily run has finished; nothing to catch up")
+            return
         try:
             result = daily_run(business_date=day, queue_outbox=False, rescan=options["rescan"])
         except DailyRunError as exc:
