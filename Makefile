@@ -26,8 +26,12 @@ test: $(STAMP)
 ## Many machines, tested here with real servers (docs/scaling.md): PgBouncer, a streaming replica,
 ## worker nodes on RabbitMQ and Redis killed mid-burst, two web nodes. Needs Debian's pgbouncer and
 ## the machine's RabbitMQ (5672) and Redis (6379).
+## Sizes: SCALE_OUTBOX=100000 SCALE_REPLIES=2000 for the issue's full burst (CI runs the defaults).
+SCALE_OUTBOX ?= 10000
+SCALE_REPLIES ?= 2000
 test-scale: $(STAMP)
-	@TCONNECT_TEST_SCALE=1 $(PY) -m pytest -p no:xdist -q tests/scale $(PYTEST_ARGS)
+	@TCONNECT_TEST_SCALE=1 TCONNECT_SCALE_OUTBOX=$(SCALE_OUTBOX) TCONNECT_SCALE_REPLIES=$(SCALE_REPLIES) \
+		$(PY) -m pytest -p no:xdist -q -s tests/scale $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	@$(PY) -m pytest -x -q -m "not browser" $(PYTEST_ARGS)

@@ -288,11 +288,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # On RabbitMQ the two queues are quorum queues (replicated, durable; Celery then uses per-consumer
-# prefetch instead of global QoS) and publishes wait for the broker's confirm, so with acks late
-# a message survives a broker node and a worker node lost mid-task (tests/scale/test_workers.py).
+# prefetch instead of global QoS) on topic exchanges (Celery's native delayed delivery for retries
+# with a countdown needs them), and publishes wait for the broker's confirm, so with acks late a
+# message survives a broker node and a worker node lost mid-task (tests/scale/test_workers.py).
+# An existing classic queue of the same name must be deleted first (RabbitMQ refuses to redeclare).
 _amqp_broker = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
 CELERY_TASK_QUEUES = [
-    Queue(name, Exchange(name), routing_key=name, queue_arguments={"x-queue-type": "quorum"} if _amqp_broker else None)
+    Queue(name, Exchange(name, type="topic" if _amqp_broker else "direct"), routing_key=name,
+          queue_arguments={"x-queue-type": "quorum"} if _amqp_broker else None)
     for name in ("celery", "bulk")
 ]
 CELERY_TASK_DEFAULT_QUEUE = "celery"
