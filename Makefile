@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast test-scale lint typecheck bench messages manage clean screenshots
+.PHONY: install run test test-faults test-scale test-fast lint typecheck bench messages manage clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,9 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(PY) -m tconnect.devstack run
 
-## The whole suite against a real PostgreSQL.
+## The whole suite against a real PostgreSQL (installs Debian's Chromium first when missing and allowed).
 test: $(STAMP)
+	@.ci/chromium
 	@$(PY) -m pytest -p xdist -n 2 --dist loadfile $(PYTEST_ARGS)
 
 ## Many machines, tested here with real servers (docs/scaling.md): PgBouncer, a streaming replica,
@@ -32,6 +33,10 @@ SCALE_REPLIES ?= 2000
 test-scale: $(STAMP)
 	@TCONNECT_TEST_SCALE=1 TCONNECT_SCALE_OUTBOX=$(SCALE_OUTBOX) TCONNECT_SCALE_REPLIES=$(SCALE_REPLIES) \
 		$(PY) -m pytest -p no:xdist -q -s tests/scale $(PYTEST_ARGS)
+
+## Fault tests (minutes): kill -9 the worker during the 1st of the month's mail, count at a sink.
+test-faults: $(STAMP)
+	@$(PY) -m pytest -q -s -m faults tests/faults $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	@$(PY) -m pytest -x -q -m "not browser" $(PYTEST_ARGS)

@@ -16,6 +16,11 @@ from notifications.services.daily_run import daily_run
 from notifications.services.deliveries import deliveries_refresh
 from notifications.services.events import due_events_send, event_send
 from notifications.services.funnel import funnel_days_refresh_recent, funnel_days_refresh_year
+from notifications.services.inbound_mail import (
+    received_mail_finish,
+    received_mail_process,
+    received_mail_requeue_stuck,
+)
 from notifications.services.outbox import deliveries_release_stuck, deliveries_send_due
 from notifications.services.replies import replies_requeue_stuck, reply_mark_failed, reply_process
 from notifications.services.warning_notices import warning_notices_catch_up, warning_notices_for_vehicle
@@ -111,6 +116,36 @@ def reply_process_task(self, reply_id: int) -> str | None:
 def replies_requeue_stuck_task() -> int:
     """Beat every few minutes: re-queue replies whose processing task was lost."""
     return replies_requeue_stuck()
+
+
+# --- Received mail (the SMTP listener stores it raw; parsing happens here) -------------------
+
+RECEIVED_MAIL_MAX_RETRIES = 5
+
+
+# The time limits bound one parse (linear, well under a second at the size cap): past the hard
+# limit the pool child is killed, and the attempts counter gives the mail up after a few kills.
+@shared_task(name="notifications.received_mail_process", bind=True, acks_late=True, soft_time_limit=60, time_limit=90,
+             max_retries=RECEIVED_MAIL_MAX_RETRIES)
+def received_mail_process_task(self, received_id: int) -> str | None:
+    """Parse and handle one received mail; idempotent (claim + row lock + status)."""
+    try:
+        return received_mail_process(received_id=received_id)
+    except (OperationalError, InterfaceError, DatabaseError) as exc:
+        if self.request.retries >= RECEIVED_MAIL_MAX_RETRIES:
+            received_mail_finish(received_id=received_id, status="failed", note=f"{type(exc).__name__}: {exc}")
+            raise
+        raise self.retry(exc=exc, countdown=_countdown(self.request.retries)) from exc
+    except Exception as exc:
+        # A bug or a mail it cannot handle: said on the row (staff see it), not retried forever.
+        received_mail_finish(received_id=received_id, status="failed", note=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(name="notifications.received_mail_requeue_stuck")
+def received_mail_requeue_stuck_task() -> int:
+    """Beat every minute: re-queue received mail whose processing task was lost."""
+    return received_mail_requeue_stuck()
 
 
 # --- e-Care warning notices ---------------------------------------------------------------

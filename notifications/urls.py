@@ -3,6 +3,7 @@
 from django.urls import path
 
 from notifications.views import appointments, events, funnel, inquiries, optout, schedules, timeline, today
+from vehicles.views import service_records
 
 app_name = "notifications"
 urlpatterns = [
@@ -21,8 +22,8 @@ urlpatterns = [
          name="appointment_confirm"),
     path("appointments/<int:appointment_id>/arrived/", appointments.appointment_action, {"action": "arrived"},
          name="appointment_arrived"),
-    path("appointments/<int:appointment_id>/completed/", appointments.appointment_action, {"action": "completed"},
-         name="appointment_completed"),
+    # Completing asks what was done (the service record, vehicles.views.service_records).
+    path("appointments/<int:appointment_id>/completed/", service_records.appointment_complete, name="appointment_completed"),
     path("appointments/<int:appointment_id>/no-show/", appointments.appointment_action, {"action": "no_show"},
          name="appointment_no_show"),
     path("appointments/<int:appointment_id>/cancel/", appointments.appointment_cancel_view, name="appointment_cancel"),

@@ -242,6 +242,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Owners reply to <token>@REPLY_DOMAIN; the inbound SMTP listener accepts only this domain.
 REPLY_DOMAIN = env_str("REPLY_DOMAIN", "reply.tconnect.example.jp")
 INBOUND_MAIL_MAX_BYTES = env_int("INBOUND_MAIL_MAX_BYTES", 1_000_000, minimum=10_000)
+# Reply floods: past this many mails in the window to one reply address, or from one envelope
+# sender, the listener answers a temporary 451 (the sending server keeps the mail and retries).
+REPLY_FLOOD_PER_TOKEN = env_int("REPLY_FLOOD_PER_TOKEN", 20, minimum=1)
+REPLY_FLOOD_PER_SENDER = env_int("REPLY_FLOOD_PER_SENDER", 60, minimum=1)
+REPLY_FLOOD_WINDOW = timedelta(minutes=env_int("REPLY_FLOOD_WINDOW_MINUTES", 60, minimum=1))
 # Bounces come back to the envelope sender bounce-<delivery>-<signature>@REPLY_DOMAIN (VERP);
 # feedback-loop complaints (ARF) to MAIL_COMPLAINTS_LOCAL_PART@REPLY_DOMAIN (register it with providers).
 MAIL_COMPLAINTS_LOCAL_PART = env_str("MAIL_COMPLAINTS_LOCAL_PART", "fbl").lower()
@@ -314,6 +319,8 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.release_stuck_deliveries": {"queue": "celery"},
     "notifications.reply_process": {"queue": "celery"},
     "notifications.replies_requeue_stuck": {"queue": "celery"},
+    "notifications.received_mail_process": {"queue": "celery"},
+    "notifications.received_mail_requeue_stuck": {"queue": "celery"},
     "notifications.warning_notices_for_vehicle": {"queue": "celery"},
     "notifications.warning_notices_catch_up": {"queue": "celery"},
     "dealers.unpublished_tasks_republish": {"queue": "celery"},
@@ -358,6 +365,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications: re-queue stuck replies (every 5 minutes)": {
         "task": "notifications.replies_requeue_stuck",
         "schedule": crontab(minute="*/5"),
+    },
+    # Received mail whose processing task was lost (broker down while the listener took it).
+    "notifications: re-queue stuck received mail (every minute)": {
+        "task": "notifications.received_mail_requeue_stuck",
+        "schedule": crontab(minute="*"),
     },
     # Warnings whose notice task was lost (broker down at ingest) get their notice anyway.
     "notifications: warning notices catch-up (every minute)": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -23,11 +24,52 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         from tconnect.devstack import start_postgres
 
         server, url = start_postgres()
+        _drop_orphaned_test_databases(url)
         test_settings = settings.DATABASES["default"]["TEST"]
         settings.DATABASES["default"].update(database_from_url(url))
         settings.DATABASES["default"]["TEST"] = test_settings
         # Keep the handle alive for the session: the server stops when the last one goes.
         settings._EMBEDDED_PG_HANDLE = server
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, plus: no test database left behind. Before the database is dropped, every
+    other session on it ends (a gunicorn or worker a test started, a leaked connection), or the
+    DROP fails with "being accessed by other users" and the database stays on the server."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def _drop_orphaned_test_databases(admin_url: str) -> None:
+    """Databases of earlier test processes that were killed before their teardown (names carry
+    the pid, and the private server is this machine's): dropped once no process has that pid."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        names = [row[0] for row in conn.execute("SELECT datname FROM pg_database WHERE datname ~ '^test_tconnect_[0-9]+$'")]
+        for name in names:
+            pid = int(name.rsplit("_", 1)[1])
+            if pid == os.getpid() or _process_alive(pid):
+                continue
+            with contextlib.suppress(psycopg.Error):
+                conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(autouse=True)

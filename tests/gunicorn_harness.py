@@ -34,9 +34,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def this_test_database_url() -> str:
-    """libpq URL of the database this test process runs against (its test database)."""
-    db = connection.settings_dict
+def this_test_database_url(database: str | None = None) -> str:
+    """libpq URL of the database this test process runs against (its test database), or of
+    another `database` on the same server."""
+    db = {**connection.settings_dict, "NAME": database or connection.settings_dict["NAME"]}
     auth = urllib.parse.quote(db["USER"] or "postgres")
     if db.get("PASSWORD"):
         auth += ":" + urllib.parse.quote(db["PASSWORD"])

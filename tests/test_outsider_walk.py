@@ -164,6 +164,13 @@ class Cast:
             ))
         return made
 
+    @cached_property
+    def maintenance_item(self):
+        from vehicles.models import MaintenanceItem
+
+        return MaintenanceItem.objects.create(company=self.company_a, code="walk_oil", name_ja="A社オイル", name_en="A oil",
+                                              interval_km=10_000)
+
     def markers(self) -> list[str]:
         """Strings of company A's data that must never appear in an outsider's response."""
         markers = [
@@ -176,7 +183,8 @@ class Cast:
 
     def create_everything(self) -> None:
         """Every on-demand object, so list pages have all kinds of A's data to (not) leak."""
-        for name in ("notice", "recall_targets", "closing_rules", "calendar_exceptions", "event", "followups"):
+        for name in ("notice", "recall_targets", "closing_rules", "calendar_exceptions", "event", "followups",
+                     "maintenance_item"):
             getattr(self, name)
 
 
@@ -200,6 +208,7 @@ KWARG_FILLERS: dict[str, Filler] = {
     "calendar_exception_id": Filler(lambda c: c.calendar_exceptions[0].pk, lambda c: c.calendar_exceptions[1].pk),
     "event_id": Filler(lambda c: c.event.pk),
     "followup_id": Filler(lambda c: c.followups[0].pk, lambda c: c.followups[1].pk),
+    "maintenance_item_id": Filler(lambda c: c.maintenance_item.pk),
 }
 # By route name: "pk" says nothing about the model, so each route using it is listed.
 ROUTE_FILLERS: dict[str, dict[str, Filler]] = {

@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from vehicles.views import followups, recalls, vehicles
+from vehicles.views import followups, maintenance, recalls, service_records, vehicles
 
 app_name = "vehicles"
 urlpatterns = [
     path("", vehicles.vehicle_list, name="list"),
     path("<int:pk>/", vehicles.vehicle_detail, name="detail"),
     path("<int:vehicle_id>/store/", vehicles.vehicle_store_change, name="store_change"),
+    # The company's maintenance menu (company admins edit, store staff read).
+    path("maintenance/", maintenance.menu, name="maintenance_menu"),
+    path("maintenance/new/", maintenance.item_edit, name="maintenance_item_new"),
+    path("maintenance/<int:maintenance_item_id>/", maintenance.item_edit, name="maintenance_item"),
+    path("<int:vehicle_id>/service-records/new/", service_records.service_record_new, name="service_record_new"),
     # e-Care follow-ups (call-center agents too: tests/test_outsider_walk.py CALL_CENTER_ROUTES).
     path("followups/", followups.followup_queue_view, name="followups"),
     path("followups/<int:followup_id>/", followups.followup_detail, name="followup"),

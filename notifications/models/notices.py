@@ -54,6 +54,7 @@ class NoticeKind(models.TextChoices):
     APPOINTMENT = "appointment", _("Appointment")
     INQUIRY_ANSWER = "inquiry_answer", _("Answer to an inquiry")
     DEVICE = "device", _("Third-party OBD-II device")
+    MAINTENANCE = "maintenance", _("Maintenance due (condition-based)")
 
 
 class NoticeStatus(models.TextChoices):

@@ -55,6 +55,12 @@ class ReminderPolicy(models.Model):
     recall_repeat_days = models.PositiveSmallIntegerField(
         _("recall: repeat every N days until performed"), default=30, db_default=30, validators=[MinValueValidator(7)]
     )
+    maintenance_early_days = models.PositiveSmallIntegerField(
+        _("maintenance: first notice (days before the due date)"), default=30, db_default=30,
+        validators=[MaxValueValidator(90)],
+        help_text=_("Condition-based maintenance (oil, brake fluid, battery…); 0 = no early notice."),
+    )
+    maintenance_due_notice = models.BooleanField(_("maintenance: notice on the due date"), default=True, db_default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -37,7 +37,9 @@ STEP_LABELS = {
     "booked": _("Booked"),
     "visited": _("Visited"),
 }
-FUNNEL_KINDS = (NoticeKind.SHAKEN, NoticeKind.PERIODIC, NoticeKind.RECALL, NoticeKind.EVENT, NoticeKind.WARNING)
+FUNNEL_KINDS = (
+    NoticeKind.SHAKEN, NoticeKind.PERIODIC, NoticeKind.MAINTENANCE, NoticeKind.RECALL, NoticeKind.EVENT, NoticeKind.WARNING,
+)
 
 
 @dataclass(frozen=True)

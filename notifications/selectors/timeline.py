@@ -63,6 +63,8 @@ class TimelineEntry:
 
 def stage_label(kind: str, stage: str) -> str:
     """Human words for a notice's stage code (m3, window, d14, lapsed, pre, month, r0, r30 …)."""
+    if kind == NoticeKind.MAINTENANCE and stage == "d0":
+        return _("due date")
     if match := _MONTHS_RE.match(stage):
         n = int(match.group(1))
         return ngettext("%(n)d month before", "%(n)d months before", n) % {"n": n}
@@ -104,7 +106,7 @@ def _notice_title(notice: Notice) -> str:
 def _due(notice: Notice) -> tuple[dt.date | None, str]:
     """The due event a notice is about, as (date, kind): a reminder's own; for a reply-side
     notice (appointment, answer) the one it was made for; none for events and warnings."""
-    if notice.kind in (NoticeKind.SHAKEN, NoticeKind.PERIODIC, NoticeKind.RECALL):
+    if notice.kind in (NoticeKind.SHAKEN, NoticeKind.PERIODIC, NoticeKind.RECALL, NoticeKind.MAINTENANCE):
         return notice.event_date, notice.kind
     if notice.kind in (NoticeKind.APPOINTMENT, NoticeKind.INQUIRY_ANSWER):
         due = (notice.context or {}).get("due") or {}

@@ -20,6 +20,7 @@ from dealers.selectors.calendar import BUSINESS_TZ
 from notifications.models import DealerEvent, DealerEventStatus, Inquiry, InquiryStatus, Notice, NoticeKind, Reply
 from vehicles.models import Appointment, AppointmentState, Assignee, FollowUpStatus, Vehicle
 from vehicles.selectors.followups import followups_for
+from vehicles.selectors.maintenance import due_not_booked
 
 LIST_CAP = 30
 LAPSE_DAYS = 30
@@ -68,6 +69,7 @@ class TodayBoard:
     reminders: list[ReminderDay] = field(default_factory=list)
     events: list[DealerEvent] = field(default_factory=list)
     lapsing: Capped = field(default_factory=Capped)
+    condition_due: Capped = field(default_factory=Capped)
 
     def appointments_on(self, day: dt.date) -> list[Appointment]:
         return [a for a in self.appointments if a.starts_at.astimezone(BUSINESS_TZ).date() == day]
@@ -157,6 +159,13 @@ def _lapsing(scope: StaffScope, today: dt.date) -> Capped:
     return Capped.of(qs)
 
 
+def _condition_due(scope: StaffScope, today: dt.date) -> Capped:
+    """Cars with a maintenance item due within 30 days (oil, battery… by condition) and no visit
+    booked (vehicles.selectors.maintenance.due_not_booked)."""
+    cars = Vehicle.objects.filter(_vehicle_q(scope, prefix=""))
+    return Capped.of(due_not_booked(cars, today=today).select_related("customer", "store"))
+
+
 def today_board(user: User, *, now: dt.datetime | None = None) -> TodayBoard:
     """Everything on the Today page (one query per section)."""
     now = now or timezone.now()
@@ -186,4 +195,5 @@ def today_board(user: User, *, now: dt.datetime | None = None) -> TodayBoard:
         .order_by("send_at")[:LIST_CAP]
     )
     board.lapsing = _lapsing(scope, today)
+    board.condition_due = _condition_due(scope, today)
     return board

@@ -5,8 +5,9 @@ Steps, all in one transaction (a crash leaves nothing behind; the next run redoe
 2. find the window (after, on]: `after` = the last finished business date before `on`
    (at most MAX_CATCH_UP_DAYS back; the day before when there is none), so missed days are
    caught up (schedules: only the latest relevant stage of each due event);
-3. make sure every company has a ReminderPolicy (defaults);
-4. insert the notices: shaken, periodic, recall (one INSERT … SELECT … ON CONFLICT each,
+3. make sure every company has a ReminderPolicy (defaults); refresh every car's driving pace
+   and next maintenance due dates (vehicles.services.maintenance, set-based);
+4. insert the notices: shaken, periodic, recall, maintenance (one INSERT … SELECT … ON CONFLICT each,
    which also inserts their deliveries: inbox channels delivered at once, e-mail queued);
 5. create deliveries for other queued notices due in the window (scheduled by other senders);
    refresh the statistics of the notice tables if they are far behind;
@@ -31,6 +32,7 @@ from dealers.models import DealerCompany
 from dealers.services.queueing import task_queue_on_commit
 from notifications.models import DailyRun, Delivery, Notice, ReminderPolicy
 from notifications.services import deliveries, notice_scan
+from vehicles.services.maintenance import maintenance_refresh
 
 MAX_CATCH_UP_DAYS = 62
 # pg_advisory_xact_lock key: "daily run" (any constant shared by all runs).
@@ -97,12 +99,19 @@ def _policies_ensure() -> list[ReminderPolicy]:
 
 def _insert_notices(window: notice_scan.Window, policies: list[ReminderPolicy]) -> dict[str, notice_scan.Inserted]:
     if window.after >= window.on:
-        return {kind: notice_scan.Inserted() for kind in ("shaken", "periodic", "recall")}
+        return {kind: notice_scan.Inserted() for kind in ("shaken", "periodic", "recall", "maintenance")}
     return {
         "shaken": notice_scan.shaken_insert(window=window, policies=policies),
         "periodic": notice_scan.periodic_insert(window=window, policies=policies),
         "recall": notice_scan.recall_insert(window=window),
+        "maintenance": notice_scan.maintenance_insert(window=window, policies=policies),
     }
+
+
+def _maintenance_refresh(window: notice_scan.Window, now: dt.datetime) -> None:
+    """Every car's pace and next due dates, before the scans read them (vehicles.services.maintenance)."""
+    if window.after < window.on:
+        maintenance_refresh(on=window.on, now=now)
 
 
 @transaction.atomic
@@ -119,6 +128,7 @@ def daily_run(*, business_date: dt.date, queue_outbox: bool = True, rescan: bool
     scanned = window.after < window.on
     result = DailyRunResult(business_date=business_date, caught_up_from=window.after + dt.timedelta(days=1) if scanned else None)
     policies = _policies_ensure()
+    _maintenance_refresh(window, now)
     inserted = _insert_notices(window, policies)
     result.notices = {kind: counts.notices for kind, counts in inserted.items()}
     # The scans insert their notices' deliveries; this picks up notices other senders

@@ -51,15 +51,17 @@ def covered_by_appointment_sql(*, kind: str, event_date_sql: str) -> str:
     return appointment_covers_sql(vehicle_sql="v.id", kind_sql=f"'{kind}'", event_date_sql=event_date_sql)
 
 
-def eligible_where(*, kind: str, category_sql: str, event_date_sql: str) -> str:
-    """The WHERE conditions (without the keyword) shared by every scan."""
+def eligible_where(*, kind: str, category_sql: str, event_date_sql: str, covered_sql: str | None = None) -> str:
+    """The WHERE conditions (without the keyword) shared by every scan; `covered_sql` replaces the
+    exact-date appointment rule for due events whose date moves (condition-based maintenance)."""
+    covered = covered_sql or covered_by_appointment_sql(kind=kind, event_date_sql=event_date_sql)
     return f"""
     c.status = '{ContractStatus.ACTIVE.value}' AND c.remote_maintenance
     AND c.starts_on <= %(on)s AND (c.ends_on IS NULL OR c.ends_on >= %(on)s)
     AND v.equipment <> 'none'
     AND COALESCE(sam.remote_maintenance, sad.remote_maintenance, TRUE)
     AND st.company_id = v.company_id AND st.participates_in_remote_maintenance AND st.is_active
-    AND NOT ({covered_by_appointment_sql(kind=kind, event_date_sql=event_date_sql)})
+    AND NOT ({covered})
     AND {consent_ok_sql(category_sql)}
     """
 

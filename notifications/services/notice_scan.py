@@ -21,7 +21,8 @@ from django.utils import timezone
 from notifications.models import REPLY_TOKEN_SQL, NoticeKind, ReminderPolicy
 from notifications.services import deliveries, schedules
 from notifications.services.eligibility import ELIGIBILITY_JOINS, NOTICE_COLUMNS, NOTICE_TABLE, eligible_where
-from vehicles.models import ConsentCategory, VehicleClass, VehicleUse
+from vehicles.models import Appointment, ConsentCategory, MaintenanceDue, MaintenanceItem, VehicleClass, VehicleUse
+from vehicles.models.appointments import COVERING_STATES
 from vehicles.models.recalls import RecallCampaign, RecallStatus, RecallTarget
 from vehicles.selectors.service_records import periodic_done_sql
 
@@ -202,6 +203,71 @@ RETURNING id, vehicle_id, customer_id
 
 def recall_insert(*, window: Window) -> Inserted:
     return _execute(_recall_sql(), {"on": window.on, "after": window.after, "now": window.now})
+
+
+# Condition-based maintenance (issue 11 §3). Due dates move with each car's pace, so a notice is
+# about "the car's next due date" within a tolerance: the items listed are every item due within
+# the lead time of the earliest one, a stage is sent once per due date ± the lead time (a date
+# that drifts by a day is the same due event, never a second notice), and a due date more than
+# MAINTENANCE_CATCH_UP_DAYS past is not announced any more (no storm for long-overdue records).
+MAINTENANCE_CATCH_UP_DAYS = 30
+MAINTENANCE_LEAD_MIN_DAYS = 30
+
+
+def _maintenance_covered_sql() -> str:
+    """A confirmed (or later) appointment for a maintenance due date near this one, or any
+    confirmed visit of the car between today and the end of the lead time."""
+    states = ", ".join(f"'{state.value}'" for state in COVERING_STATES)
+    return f"""EXISTS (SELECT 1 FROM {Appointment._meta.db_table} ap WHERE ap.vehicle_id = v.id AND ap.state IN ({states})
+        AND ((ap.due_kind = '{NoticeKind.MAINTENANCE.value}' AND ap.due_event_date BETWEEN f.first_due - s.lead AND f.first_due + s.lead)
+             OR (ap.starts_at >= %(now)s AND ap.starts_at < (f.first_due + s.lead)::timestamp AT TIME ZONE 'Asia/Tokyo')))"""  # noqa: S608
+
+
+def _maintenance_sql() -> str:
+    items = (
+        "jsonb_agg(jsonb_build_object('code', i.code, 'name_ja', i.name_ja, 'name_en', i.name_en, 'due_on', d.due_on, "
+        "'basis', d.basis, 'due_km', d.due_km) ORDER BY d.due_on, i.position, i.id)"
+    )
+    return f"""
+INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token, status)
+SELECT v.company_id, v.id, v.customer_id, '{NoticeKind.MAINTENANCE.value}', s.stage, '{ConsentCategory.REMINDERS.value}',
+       f.first_due, %(on)s, NULL, 'maintenance:' || v.id || ':' || f.first_due || ':' || s.stage, COALESCE(cu.language, 'ja'),
+       jsonb_build_object('due_on', f.first_due, 'items', it.items, {_COMMON_FACTS}),
+       {REPLY_TOKEN_SQL}, 'sent'
+FROM (
+    SELECT d.vehicle_id, min(d.due_on) AS first_due
+    FROM {MaintenanceDue._meta.db_table} d
+    WHERE d.due_on <= %(on)s::date + %(max_lead)s AND d.due_on > %(on)s::date - {MAINTENANCE_CATCH_UP_DAYS}
+    GROUP BY d.vehicle_id
+) f
+JOIN vehicles_vehicle v ON v.id = f.vehicle_id
+JOIN {ReminderPolicy._meta.db_table} p ON p.company_id = v.company_id
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN f.first_due <= %(on)s THEN CASE WHEN p.maintenance_due_notice THEN 'd0' END
+                WHEN p.maintenance_early_days > 0 AND f.first_due - p.maintenance_early_days <= %(on)s
+                THEN 'd' || p.maintenance_early_days END AS stage,
+           GREATEST(p.maintenance_early_days, {MAINTENANCE_LEAD_MIN_DAYS}) AS lead
+) s
+CROSS JOIN LATERAL (
+    SELECT {items} AS items
+    FROM {MaintenanceDue._meta.db_table} d JOIN {MaintenanceItem._meta.db_table} i ON i.id = d.item_id
+    WHERE d.vehicle_id = v.id AND d.due_on <= f.first_due + s.lead
+) it
+{ELIGIBILITY_JOINS}
+WHERE s.stage IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM {NOTICE_TABLE} n WHERE n.vehicle_id = v.id AND n.kind = '{NoticeKind.MAINTENANCE.value}'
+                  AND n.event_date BETWEEN f.first_due - s.lead AND f.first_due + s.lead AND n.stage = s.stage)
+  AND {eligible_where(kind=NoticeKind.MAINTENANCE.value, category_sql=f"'{ConsentCategory.REMINDERS.value}'",
+                      event_date_sql="f.first_due", covered_sql=_maintenance_covered_sql())}
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id, vehicle_id, customer_id
+"""  # noqa: S608 - names from model metadata and enums; values are parameters
+
+
+def maintenance_insert(*, window: Window, policies: list[ReminderPolicy]) -> Inserted:
+    """One notice per car and due date listing every item due within the lead time (above)."""
+    max_lead = max([MAINTENANCE_LEAD_MIN_DAYS, *(p.maintenance_early_days for p in policies)])
+    return _execute(_maintenance_sql(), {"on": window.on, "max_lead": max_lead, "now": window.now or timezone.now()})
 
 
 def _execute(insert_sql: str, params: dict) -> Inserted:

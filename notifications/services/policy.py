@@ -18,6 +18,8 @@ POLICY_FIELDS = (
     "periodic_interval_months",
     "periodic_extra_months",
     "recall_repeat_days",
+    "maintenance_early_days",
+    "maintenance_due_notice",
 )
 
 

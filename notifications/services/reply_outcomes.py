@@ -189,11 +189,22 @@ def _book(ctx: _Context, *, check_open: bool = True) -> str:
         result = appointment_request(
             vehicle=ctx.reply.vehicle, store=ctx.store, preferred=preferred, idempotency_key=ctx.key,
             due_kind=ctx.due_kind, due_event_date=ctx.due_date, notice_id=ctx.reply.notice_id, reply_id=ctx.reply.pk,
-            note=ctx.reply.text[:2000], calendar=ctx.calendar,
+            note=_booking_note(ctx), calendar=ctx.calendar,
         )
     except AppointmentExists as exc:
         return _change(ctx, exc.appointment)
     return _booked(ctx, result, stage="requested", outcome=ReplyOutcome.REQUESTED)
+
+
+def _booking_note(ctx: _Context) -> str:
+    """The reply's text; a booking from a maintenance notice starts with the items it listed
+    (the store sees what the visit is for)."""
+    notice = ctx.reply.notice
+    items = (notice.context or {}).get("items") if notice is not None and notice.kind == NoticeKind.MAINTENANCE else None
+    if not items:
+        return ctx.reply.text[:2000]
+    names = "、".join(str(item.get("name_ja") or item.get("code")) for item in items)
+    return f"整備項目: {names}\n{ctx.reply.text}"[:2000]
 
 
 def _booked(ctx: _Context, result: BookingResult, *, stage: str, outcome: str) -> str:

@@ -44,20 +44,17 @@ from vehicles.selectors.appointments import (
 )
 from vehicles.services.appointments import (
     appointment_mark_arrived,
-    appointment_mark_completed,
     appointment_mark_no_show,
 )
 
 ACTIONS = {
     "confirm": appointment_confirm_notify,
     "arrived": appointment_mark_arrived,
-    "completed": appointment_mark_completed,
     "no_show": appointment_mark_no_show,
 }
 DONE_MESSAGES = {
     "confirm": gettext_lazy("Appointment confirmed; the owner has been told."),
     "arrived": gettext_lazy("Marked as arrived."),
-    "completed": gettext_lazy("Marked as completed."),
     "no_show": gettext_lazy("Marked as a no-show; the slot is free again."),
 }
 

@@ -123,7 +123,7 @@ def test_rescan_picks_up_data_corrected_after_the_run():
     run("2027-02-28")
     assert stages(late) == []
     result = daily_run_module.daily_run(business_date=D(2027, 2, 28), queue_outbox=False, rescan=True)
-    assert result.notices == {"shaken": 1, "periodic": 0, "recall": 0}
+    assert result.notices == {"shaken": 1, "periodic": 0, "recall": 0, "maintenance": 0}
     assert stages(late) == stages(car) == [("shaken", "m3", "2027-02-28")]
 
 

@@ -8,9 +8,9 @@ from email.mime.text import MIMEText
 
 import pytest
 
-from notifications.api.smtp import token_from_address
 from notifications.parsing.mail import MalformedMail, decode, mail_parse, strip_quoted
 from notifications.services.ics import CalendarEvent, calendar_text, fold
+from notifications.services.inbound_mail import recipient_route
 
 
 def _raw(body: bytes, *, charset: str, encoding: str = "8bit", headers: str = "") -> bytes:
@@ -138,10 +138,17 @@ def test_fold_never_splits_a_character():
     assert folded.replace("\r\n ", "") == "X" * 10 + "あ" * 40
 
 
-def test_token_from_address_is_case_insensitive_and_strict():
+def _token(address: str) -> str | None:
+    recipient = recipient_route(address)
+    return recipient.key if recipient is not None and recipient.kind == "reply" else None
+
+
+def test_reply_addresses_are_case_insensitive_and_strict():
     token = "0123456789abcdef0123456789abcdef"
-    assert token_from_address(f"<{token.upper()}@REPLY.TCONNECT.EXAMPLE.JP>") == token
-    assert token_from_address(f"{token}@reply.tconnect.example.jp.") == token
-    assert token_from_address(f"{token}@evil.example.jp") is None
-    assert token_from_address("no-at-sign") is None
-    assert token_from_address(f"{token}+x@reply.tconnect.example.jp") is None
+    assert _token(f"<{token.upper()}@REPLY.TCONNECT.EXAMPLE.JP>") == token
+    assert _token(f"{token}@reply.tconnect.example.jp.") == token
+    assert recipient_route(f"{token}@reply.tconnect.example.jp.").address == f"{token}@reply.tconnect.example.jp"
+    assert _token(f"{token}@evil.example.jp") is None
+    assert _token("no-at-sign") is None
+    assert _token(f"{token}+x@reply.tconnect.example.jp") is None
+    assert _token(f"{token}\x00@reply.tconnect.example.jp") == token  # NUL dropped, never sent to PostgreSQL

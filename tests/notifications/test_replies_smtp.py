@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 from time_machine import escape_hatch
 
-from notifications.api.smtp import reply_smtp_controller
+from notifications.api.smtp import inbound_smtp_controller
 from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
 from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
@@ -47,7 +47,7 @@ def listener(celery_worker):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    controller = reply_smtp_controller(host="127.0.0.1", port=port)
+    controller = inbound_smtp_controller(host="127.0.0.1", port=port)
     controller.start()
     try:
         yield port

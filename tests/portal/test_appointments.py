@@ -81,7 +81,9 @@ def test_arrived_then_completed_and_an_early_no_show_is_refused(cast, as_alice, 
     no_show = as_alice.post(f"/appointments/{booked.pk}/no-show/", follow=True)
     assert [m.level_tag for m in no_show.context["messages"]] == ["error"]
     as_alice.post(f"/appointments/{booked.pk}/arrived/")
-    as_alice.post(f"/appointments/{booked.pk}/completed/")
+    # Completing asks what was done (tests/portal/test_service_records.py has the details).
+    as_alice.post(f"/appointments/{booked.pk}/completed/", {
+        "performed_on": timezone.localdate().strftime("%Y/%m/%d"), "store": cast.store1.pk, "items": ["engine_oil"]})
     booked.refresh_from_db()
     assert booked.state == AppointmentState.COMPLETED
 

@@ -100,7 +100,7 @@ def test_store_settings_are_scoped(cast, as_bob, as_carol, as_charlie):
 
 POLICY = {"shaken_early_months": "3", "shaken_window_notice": "on", "shaken_late_months": "1", "shaken_final_days": "14",
           "shaken_lapsed_notice": "on", "periodic_interval_months": "12", "periodic_extra_months": "30,1,6,6",
-          "recall_repeat_days": "30"}
+          "recall_repeat_days": "30", "maintenance_early_days": "30", "maintenance_due_notice": "on"}
 
 
 def test_company_admin_edits_the_reminder_schedule(cast, as_alice):

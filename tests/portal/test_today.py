@@ -11,6 +11,8 @@ from django.utils import timezone
 from dealers.selectors.calendar import BUSINESS_TZ
 from tests.portal.builders import appointment, followup, inquiry, notice, reply
 from tests.portal.conftest import plated_vehicle
+from vehicles.models import MaintenanceDue, MaintenanceItem
+from vehicles.services.maintenance import menus_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +97,12 @@ def test_call_center_sees_its_desks_follow_ups_only(cast, as_carol, as_charlie):
 def test_today_query_count_is_fixed(cast, as_alice, django_assert_num_queries):
     _busy_store(cast.store1, 1)
     as_alice.get("/today/")
-    # session, user, follow-ups, appointments, requests, inquiries, replies, reminders, events, lapsing
-    with django_assert_num_queries(10):
+    # session, user, follow-ups, appointments, requests, inquiries, replies, reminders, events, lapsing,
+    # due by condition
+    with django_assert_num_queries(11):
         as_alice.get("/today/")
     _busy_store(cast.store2, 6)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = as_alice.get("/today/")
     assert response.context["board"].inquiries.total == 7
 
@@ -110,9 +113,9 @@ def test_full_lists_are_counted_apart_at_a_fixed_cost(cast, as_alice, django_ass
     monkeypatch.setattr(notifications.selectors.today, "LIST_CAP", 3)
     _busy_store(cast.store1, 7)
     as_alice.get("/today/")
-    # The ten queries above, plus one count for each full list: follow-ups, requests,
+    # The eleven queries above, plus one count for each full list: follow-ups, requests,
     # inquiries, replies, lapsing.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         board = as_alice.get("/today/").context["board"]
     assert len(board.inquiries.items) == 3 and board.inquiries.total == 7
     assert len(board.requested.items) == 3 and board.requested.total == 7
@@ -120,3 +123,26 @@ def test_full_lists_are_counted_apart_at_a_fixed_cost(cast, as_alice, django_ass
     assert len(board.followups.items) == 3 and board.followups.total == 7
     assert len(board.replies.items) == 3 and board.replies.total == 7
 
+
+
+def test_cars_due_by_condition_and_not_booked(cast, as_alice, as_bob):
+    today = timezone.localdate()
+    menus_ensure()
+    oil = MaintenanceItem.objects.get(company=cast.store1.company, code="engine_oil")
+
+    def due(car, days: int):
+        MaintenanceDue.objects.create(vehicle=car, item=oil, due_on=today + dt.timedelta(days=days), basis="distance",
+                                      due_km=15_000, anchor="record", anchor_on=today, anchor_km=0, refreshed_on=today)
+        return car
+
+    overdue = due(plated_vehicle(store=cast.store1), -3)
+    soon = due(plated_vehicle(store=cast.store2), 20)
+    due(plated_vehicle(store=cast.store1), 45)  # not yet
+    booked = due(plated_vehicle(store=cast.store1), 10)
+    appointment(booked, starts_at=at(today + dt.timedelta(days=7), 10))
+    due(plated_vehicle(store=cast.other_store), 1)  # company B
+
+    board = as_alice.get("/today/").context["board"]
+    assert [v.pk for v in board.condition_due.items] == [overdue.pk, soon.pk]
+    assert board.condition_due.items[0].maintenance_due_on == today - dt.timedelta(days=3)
+    assert [v.pk for v in as_bob.get("/today/").context["board"].condition_due.items] == [overdue.pk]

@@ -11,7 +11,8 @@ from dealers.models import AuditEntry
 from tests.factories import CustomerFactory, StoreFactory
 from tests.portal.builders import recall_target
 from tests.portal.conftest import plated_vehicle
-from vehicles.models import ContractStatus, RecallStatus, StoreRegistration, VehicleWarning
+from vehicles.models import ContractStatus, RecallStatus, ServiceItem, StoreRegistration, VehicleWarning
+from vehicles.services.service_records import ItemInput, service_record_create
 
 pytestmark = pytest.mark.django_db
 
@@ -197,16 +198,21 @@ def test_vehicle_page_shows_the_car_and_logs_the_access(cast, as_alice, cars):
 
 def test_vehicle_page_query_count_is_fixed(cast, as_alice, cars, django_assert_num_queries):
     car = cars["yamada"]
+    store = car.store or cast.store1
+    visit = {"store": store, "items": [ItemInput(ServiceItem.ENGINE_OIL), ItemInput(ServiceItem.TYRES)]}
+    service_record_create(vehicle=car, performed_on=timezone.localdate(), **visit)
     as_alice.get(f"/vehicles/{car.pk}/")
     # session, user, vehicle, audit insert, availability, warnings, consents, registrations,
-    # recalls, upcoming visits, health (state, open warnings), OBD flags, store choices
-    with django_assert_num_queries(13):
+    # recalls, upcoming visits, health (state, open warnings), OBD flags, store choices,
+    # next due (pace, due dates), service history (records, their items)
+    with django_assert_num_queries(17):
         as_alice.get(f"/vehicles/{car.pk}/")
     for n in range(5):
         recall_target(car)
         VehicleWarning.objects.create(vehicle=car, code=f"P030{n}", kind="dtc", severity="info", opened_at=timezone.now(),
                                       closed_at=timezone.now())
-    with django_assert_num_queries(13):
+        service_record_create(vehicle=car, performed_on=timezone.localdate() - dt.timedelta(days=n + 1), **visit)
+    with django_assert_num_queries(17):
         response = as_alice.get(f"/vehicles/{car.pk}/")
     assert len(response.context["page"].recalls) == 5
 

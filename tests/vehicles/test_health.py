@@ -10,7 +10,7 @@ from django.test import Client
 
 from tests.auth import login_staff
 from tests.factories import CompanyAdminFactory, UserFactory
-from tests.vehicles.ecare_helpers import ecare_car, jst
+from tests.vehicles.ecare_helpers import JST, ecare_car, jst
 from vehicles.selectors.health import battery_health, health_report, oil_health
 from vehicles.services.telemetry import telemetry_batch_ingest
 
@@ -53,7 +53,7 @@ def test_battery_rules(readings, state_voltage, status, resting):
 
 def test_battery_trend_is_reported_in_volts_per_30_days():
     health = battery_health(series(12.75, 12.68, 12.61, 12.55, 12.48, 12.41))
-    assert health.change_per_30_days == pytest.approx(-0.34, abs=0.01) and health.readings_used == 6
+    assert health.change_per_30_days == pytest.approx(-0.34, abs=0.01) and health.days_used == 6
 
 
 @pytest.mark.parametrize(
@@ -179,3 +179,54 @@ def test_health_endpoints_are_in_the_openapi_schema(client):
     components = schema["components"]["schemas"]
     assert "obd_check" not in components[owner_ref.rsplit("/", 1)[1]]["properties"]
     assert "obd_check" in components[staff_ref.rsplit("/", 1)[1]]["properties"]
+
+
+# --- the 12 V battery trend over a month of minute readings (issue 11 §3) --------------------
+
+
+def _minute_month(start: dt.datetime, *, first_v: float, last_v: float, minutes: int = 30 * 24 * 60) -> list[dict]:
+    """A reading every 60 s (the agent's interval): the resting voltage falls linearly from
+    first_v to last_v with ±0.02 V of noise, and the alternator shows 14.2 V while driving
+    (07:00-08:00 Tokyo time every day)."""
+    readings = []
+    for minute in range(minutes):
+        at = start + dt.timedelta(minutes=minute)
+        driving = at.astimezone(JST).hour == 7
+        resting = first_v + (last_v - first_v) * minute / minutes + ((minute * 7919) % 5 - 2) / 100
+        readings.append(reading(at, battery_voltage=14.2 if driving else round(resting, 2)))
+    return readings
+
+
+def test_battery_trend_fires_over_a_month_of_minute_readings(time_machine, django_assert_max_num_queries):
+    time_machine.move_to(NOW, tick=False)
+    car = ecare_car()
+    readings = _minute_month(NOW - dt.timedelta(days=30), first_v=12.81, last_v=12.45)
+    assert len(readings) == 43_200
+    for start in range(0, len(readings), 500):
+        ingest(car, *readings[start:start + 500], message_id=f"m{start}")
+
+    with django_assert_max_num_queries(4):
+        report = health_report(car)
+
+    # The resting voltage alone (≈ 12.45 V) is still good; the fall of 0.36 V in 30 days is not.
+    assert report.battery.status == "replace"
+    assert report.battery.change_per_30_days == pytest.approx(-0.36, abs=0.02)
+    assert report.battery.days_used == 31 and Decimal("12.42") <= report.battery.resting_voltage <= Decimal("12.47")
+    # The old rule over the newest 500 readings (8 hours) could not see the trend.
+    newest = sorted(((dt.datetime.fromisoformat(r["recorded_at"]), Decimal(str(r["battery_voltage"]))) for r in readings),
+                    reverse=True)[:500]
+    assert battery_health(newest).status == "good"
+
+
+def test_a_replaced_battery_restarts_the_trend(time_machine):
+    time_machine.move_to(NOW, tick=False)
+    car = ecare_car()
+    readings = _minute_month(NOW - dt.timedelta(days=30), first_v=12.81, last_v=12.45, minutes=30 * 24 * 60)
+    # Only every 10th reading, to keep this test light; the trend rule is the same.
+    sparse = readings[::10]
+    for start in range(0, len(sparse), 500):
+        ingest(car, *sparse[start:start + 500], message_id=f"s{start}")
+    assert health_report(car).battery.status == "replace"
+    report = health_report(car, battery_replaced_at=NOW - dt.timedelta(days=5))
+    assert report.battery.status == "good" and report.battery.change_per_30_days is None
+    assert report.battery.days_used <= 6

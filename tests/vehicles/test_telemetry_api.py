@@ -194,16 +194,15 @@ def test_malformed_json_is_a_400(car, client):
     assert stored(car) == NOTHING
 
 
-def test_odometer_far_below_the_last_state_is_rejected(car, client):
+def test_odometer_far_below_the_last_state_is_stored_as_a_replaced_meter(car, client):
+    """A meter or DCM replaced: refusing the lower reading would cut the car off for good; the
+    daily maintenance refresh restarts its pace and flags it (tests/vehicles/test_maintenance.py)."""
     assert post(client, batch(reading(minutes_ago=5, odometer_km=50_000)))[0] == 201
-    before = stored(car)
 
-    code, body = post(client, batch(reading(minutes_ago=1, odometer_km=40_000)))
+    assert post(client, batch(reading(minutes_ago=1, odometer_km=40)))[0] == 201
 
-    assert code == 400 and "odometer_km" in body["readings"]["0"]
-    assert stored(car) == before
-    # A little lower is tolerated (ECUs round differently).
-    assert post(client, batch(reading(minutes_ago=0.5, odometer_km=49_997)))[0] == 201
+    assert VehicleState.objects.get(vehicle=car).odometer_km == 40
+    assert post(client, batch(reading(minutes_ago=0.5, odometer_km=42)))[0] == 201
 
 
 # --- who may post ----------------------------------------------------------------------

@@ -6,15 +6,19 @@ carries them. Both are 404 for a car outside the caller's reach.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dealers.selectors.calendar import business_date
 from vehicles.api.permissions import IsDealerStaff, IsOwner
 from vehicles.models import Vehicle
 from vehicles.selectors.health import HealthReport, health_report
+from vehicles.selectors.maintenance import next_due_panel
 from vehicles.selectors.obd import obd_check_flags
 from vehicles.selectors.vehicles import vehicle_get_for_followup, vehicles_for_owner
 
@@ -35,12 +39,21 @@ class BatteryOut(serializers.Serializer):
     resting_voltage = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
     latest_voltage = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True)
     change_per_30_days = serializers.FloatField(allow_null=True, help_text="Volts per 30 days (negative: falling).")
-    readings_used = serializers.IntegerField()
+    days_used = serializers.IntegerField(help_text="Days with resting readings in the 30-day trend window (daily medians).")
 
 
 class OilOut(serializers.Serializer):
     status = serializers.ChoiceField(["ok", "low", "unknown"])
     percent = serializers.IntegerField(allow_null=True)
+
+
+class NextDueOut(serializers.Serializer):
+    code = serializers.CharField(help_text="shaken, periodic, or the maintenance menu item's code (engine_oil …).")
+    name = serializers.CharField(source="label", help_text="In the language of the request.")
+    due_on = serializers.DateField(allow_null=True, help_text="A periodic inspection: the first day of its month.")
+    due_km = serializers.IntegerField(allow_null=True, help_text="The odometer at which a distance interval is reached.")
+    how = serializers.CharField(help_text="How the date was computed (certificate, record, projection at N km/day …).")
+    state = serializers.ChoiceField(["ok", "due_soon", "overdue"], help_text="due_soon: within 30 days.")
 
 
 class HealthReportOut(serializers.Serializer):
@@ -54,6 +67,11 @@ class HealthReportOut(serializers.Serializer):
     smart_key_battery = serializers.ChoiceField(["good", "replace", "unknown"])
     oil = OilOut()
     open_warnings = WarningSummaryOut(many=True)
+    next_due = serializers.SerializerMethodField(help_text="Shaken, periodic inspection, then each maintenance item soonest first.")
+
+    @extend_schema_field(NextDueOut(many=True))
+    def get_next_due(self, _report: HealthReport) -> Any:
+        return NextDueOut(self.context.get("next_due", []), many=True).data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_data_age_seconds(self, report: HealthReport) -> int | None:
@@ -71,6 +89,11 @@ class StaffHealthReportOut(HealthReportOut):
     obd_check = ObdCheckFlagOut(many=True, help_text="Dealer-only: may fail the OBD check, verify at intake.")
 
 
+def _next_due(vehicle: Vehicle) -> dict:
+    rows, _pace = next_due_panel(vehicle, today=business_date())
+    return {"next_due": rows}
+
+
 def _owner_vehicle(user, pk) -> Vehicle:
     vehicle = vehicles_for_owner(user).filter(pk=pk).first()
     if vehicle is None:
@@ -85,7 +108,8 @@ class OwnerVehicleHealthApi(APIView):
 
     @extend_schema(responses=HealthReportOut)
     def get(self, request, pk: int):
-        return Response(HealthReportOut(health_report(_owner_vehicle(request.user, pk))).data)
+        vehicle = _owner_vehicle(request.user, pk)
+        return Response(HealthReportOut(health_report(vehicle), context=_next_due(vehicle)).data)
 
 
 class StaffVehicleHealthApi(APIView):
@@ -98,6 +122,6 @@ class StaffVehicleHealthApi(APIView):
     def get(self, request, pk: int):
         vehicle = vehicle_get_for_followup(request.user, pk)
         report = health_report(vehicle)
-        data = HealthReportOut(report).data
+        data = HealthReportOut(report, context=_next_due(vehicle)).data
         data["obd_check"] = ObdCheckFlagOut(obd_check_flags(vehicle), many=True).data
         return Response(data)

@@ -5,6 +5,14 @@ from vehicles.models.contracts import Contract, ContractStatus, ServiceAvailabil
 from vehicles.models.credentials import VehicleCredential
 from vehicles.models.customers import ConsentCategory, ConsentRecord, Customer, CustomerConsent
 from vehicles.models.followups import Assignee, CallOutcome, FollowUp, FollowUpCall, FollowUpStatus, NextAction
+from vehicles.models.maintenance import (
+    DueAnchor,
+    DueBasis,
+    MaintenanceDue,
+    MaintenanceItem,
+    PaceBasis,
+    VehicleMaintenance,
+)
 from vehicles.models.recalls import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget
 from vehicles.models.registration import StoreRegistration
 from vehicles.models.service_records import (
@@ -38,12 +46,17 @@ __all__ = [
     "Customer",
     "CustomerConsent",
     "DiagnosticCode",
+    "DueAnchor",
+    "DueBasis",
     "Equipment",
     "FollowUp",
     "FollowUpCall",
     "FollowUpStatus",
+    "MaintenanceDue",
+    "MaintenanceItem",
     "NextAction",
     "OilLevel",
+    "PaceBasis",
     "RecallCampaign",
     "RecallKind",
     "RecallRange",
@@ -64,6 +77,7 @@ __all__ = [
     "Vehicle",
     "VehicleClass",
     "VehicleCredential",
+    "VehicleMaintenance",
     "VehicleState",
     "VehicleUse",
     "VehicleWarning",

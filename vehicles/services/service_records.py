@@ -38,6 +38,7 @@ from dealers.models import DealerCompany, Store, User
 from dealers.services.audit import audit_record
 from vehicles.models import (
     Appointment,
+    AppointmentState,
     RecallTarget,
     ServiceItem,
     ServiceRecord,
@@ -48,6 +49,7 @@ from vehicles.models import (
 )
 from vehicles.models.service_records import LABELLED_ITEMS, PERIODIC_ITEMS
 from vehicles.parsing.shaken import next_expiry, period_end, shaken_period_years
+from vehicles.services.appointments import appointment_mark_completed
 from vehicles.services.recalls import recall_target_mark_done
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "ApplyResult",
     "ItemInput",
     "RecordInput",
+    "appointment_complete_with_record",
     "service_record_create",
     "service_records_applied_subscribe",
     "service_records_apply",
@@ -497,3 +500,35 @@ def service_record_create(
         expiry_before=change[1] if change else None, expiry_after=change[2] if change else None,
         notices_cancelled=result.notices_cancelled,
     )
+
+
+@transaction.atomic
+def appointment_complete_with_record(
+    *,
+    appointment: Appointment,
+    performed_on: dt.date,
+    items: Sequence[ItemInput],
+    odometer_km: int | None = None,
+    meter_replaced: bool = False,
+    note: str = "",
+    store: Store | None = None,
+    actor: User | None = None,
+) -> RecordOutcome:
+    """Complete an arrived appointment with what was done, in one transaction:
+    1. lock the appointment; completed already with its record (a double submit) → that record;
+    2. record the visit (source "appointment"; refused → nothing changes, it stays arrived);
+    3. link a record of that day made before (a walk-in entry) to the appointment;
+    4. mark the appointment completed (only from arrived)."""
+    locked = Appointment.objects.select_for_update(of=("self",)).select_related("vehicle", "store").get(pk=appointment.pk)
+    existing = ServiceRecord.objects.filter(appointment_id=locked.pk).first()
+    if existing is not None and locked.state == AppointmentState.COMPLETED:
+        return RecordOutcome(record=existing, created=False, items_added=0, expiry_before=None, expiry_after=None,
+                             notices_cancelled=0)  # fmt: skip
+    outcome = service_record_create(
+        vehicle=locked.vehicle, store=store or locked.store, performed_on=performed_on, items=items,
+        source=ServiceRecordSource.APPOINTMENT, odometer_km=odometer_km, meter_replaced=meter_replaced, note=note,
+        appointment=locked, actor=actor,
+    )
+    ServiceRecord.objects.filter(pk=outcome.record.pk, appointment__isnull=True).update(appointment=locked)
+    appointment_mark_completed(appointment=locked, actor=actor)
+    return outcome

@@ -17,15 +17,11 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from vehicles.models import Vehicle
 from vehicles.parsing.telemetry import (
-    ODOMETER_BACKWARD_TOLERANCE_KM,
-    R_ODOMETER,
     R_TIME,
     ROW_COLUMNS,
-    BatchInvalid,
     ParsedBatch,
     batch_parse,
 )
@@ -144,8 +140,8 @@ def telemetry_batch_ingest(*, vehicle: Vehicle, data: Any, now: dt.datetime | No
     """Validate and store one batch; raises BatchInvalid (nothing stored) on bad input.
 
     Steps: 1. validate in plain Python; 2. lock the car (its batches take turns) and claim the
-    message id (a resend returns the original result and stores nothing); 3. check the
-    odometer against the last state; 4. COPY the readings; 5. if the batch is newer than the
+    message id (a resend returns the original result and stores nothing); 3. (an odometer
+    below the last state is a replaced meter: stored, see below); 4. COPY the readings; 5. if the batch is newer than the
     state, upsert it and, when the reported codes changed, open/close warnings from the newest
     reading's codes and set the car's third-party device flag, in the same statement.
     Four round trips whatever the batch size (three for a late batch).
@@ -199,10 +195,12 @@ def _ingest(vehicle: Vehicle, parsed: ParsedBatch, now: dt.datetime) -> BatchRes
             cursor.execute(
                 _CLAIM_SQL, {"vehicle": vehicle.pk, "message_id": parsed.message_id, "now": now, "accepted": len(parsed.rows)}
             )
-            batch_id, state_time, state_odometer, state_lamps, state_dtcs, state_third_party = cursor.fetchone()
+            batch_id, state_time, _state_odometer, state_lamps, state_dtcs, state_third_party = cursor.fetchone()
         if batch_id is None:
             return _original(cursor, vehicle, parsed.message_id)
-        _check_odometer(parsed, state_time, state_odometer)
+        # An odometer far below the last state is stored, not refused: the meter or the DCM was
+        # replaced, and refusing would cut the car off for good. The daily maintenance refresh
+        # restarts the car's pace from it and flags it for the dealer (vehicles.services.maintenance).
         # The raw psycopg cursor (COPY is not in Django's API): wrap its errors as Django's.
         with connection.wrap_database_errors, cursor.cursor.copy(_COPY_SQL) as copy:
             copy.set_types(_COPY_TYPES)
@@ -257,20 +255,6 @@ def _original(cursor, vehicle: Vehicle, message_id: str) -> BatchResult:
     cursor.execute(_ORIGINAL_SQL, [vehicle.pk, message_id])
     accepted, opened, closed = cursor.fetchone()
     return BatchResult(message_id, accepted, list(opened), list(closed), created=False)
-
-
-def _check_odometer(parsed: ParsedBatch, state_time: dt.datetime | None, state_odometer: int | None) -> None:
-    """Readings newer than the last state may not show a (much) lower odometer."""
-    if state_time is None or state_odometer is None:
-        return
-    floor = state_odometer - ODOMETER_BACKWARD_TOLERANCE_KM
-    errors = {
-        str(index): {"odometer_km": [_("Lower than the car's last reported odometer (%(km)d km).") % {"km": state_odometer}]}
-        for index, row in enumerate(parsed.rows)
-        if row[R_TIME] > state_time and row[R_ODOMETER] is not None and row[R_ODOMETER] < floor
-    }
-    if errors:
-        raise BatchInvalid({"readings": errors})
 
 
 def _reported_codes(latest: tuple) -> list[str]:

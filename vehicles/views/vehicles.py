@@ -10,17 +10,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from dealers.selectors.access import staff_scope, stores_for
+from dealers.selectors.calendar import business_date
 from dealers.selectors.keyset import keyset_page
 from dealers.services.audit import audit_record
 from dealers.views.portal import is_htmx, query_without
 from vehicles.forms.vehicles import StoreChangeForm, VehicleFilterForm
 from vehicles.selectors.health import health_report
+from vehicles.selectors.maintenance import next_due_panel
 from vehicles.selectors.obd import obd_check_flags
 from vehicles.selectors.search import VehicleFilters, vehicles_filter, with_open_warning_flag
+from vehicles.selectors.service_records import service_history
 from vehicles.selectors.vehicles import registrable_stores, vehicle_get_for_staff, vehicle_page, vehicles_for_staff
 from vehicles.services import vehicle_register_store
 
 PAGE_SIZE = 50
+HISTORY_ROWS = 20
 
 
 @login_required
@@ -43,11 +47,18 @@ def vehicle_detail(request, pk: int):
     vehicle = vehicle_get_for_staff(request.user, pk)
     # APPI: access to a customer's personal data is logged.
     audit_record(action="vehicle.view", target=vehicle, actor=request.user, company=vehicle.company_id)
+    next_due, pace = next_due_panel(vehicle, today=business_date())
+    history = service_history(vehicle, limit=HISTORY_ROWS)
     context = {
         "page": vehicle_page(vehicle),
         "vehicle": vehicle,
         "health": health_report(vehicle),  # e-Care health check (vehicles.selectors.health)
+        "next_due": next_due,  # shaken, periodic, the maintenance menu (vehicles.selectors.maintenance)
+        "pace": pace,
         "obd_flags": obd_check_flags(vehicle),  # staff only: "may fail the OBD check", never a verdict
+        "history": history,  # 整備記録, newest first
+        # A certificate's expiry that differs from the one the latest shaken record computed: both are shown.
+        "computed_expiry": next((r.shaken_expiry_computed for r in history if r.shaken_expiry_computed), None),
         "store_form": StoreChangeForm(stores=registrable_stores(vehicle), initial={"store": vehicle.store_id}),
     }
     return render(request, "vehicles/detail.html", context)

@@ -12,7 +12,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from notifications.api.smtp import reply_smtp_controller
+from notifications.api.smtp import inbound_smtp_controller
 
 
 def _port(value: str) -> int:
@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         host, port = options["host"], _port(options["port"])
-        controller = reply_smtp_controller(host=host, port=port)
+        controller = inbound_smtp_controller(host=host, port=port)
         try:
             controller.start()
         except (OSError, RuntimeError) as exc:

@@ -1,0 +1,171 @@
+"""The daily run benchmark's condition-based maintenance part (issue 11 §5).
+
+Seeds a history of telemetry for the first N cars (one reading a day by default, ending now):
+each car drives 10 + id % 60 km a day; one car in 100 has a 12 V battery falling 0.4 V over the
+last 30 days; one in 1,000 had its meter replaced 30 days ago (the odometer restarts near 0).
+Then, per business date, in a rolled-back transaction:
+- times the maintenance refresh (pace, battery trend, due dates) and each of its statements;
+- times the bound: a bare INSERT … SELECT of the same 90-day aggregate (first/last reading,
+  lowest/highest km per car) into a fresh table with a primary key;
+and checks the refresh's answers (verdict fails on a wrong one): every car with history has a
+pace row, the paces are the seeded km/day, every replaced meter is flagged and restarted, every
+failing battery (and no other) is flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+BATTERY_EVERY = 100  # cars with id % 100 == 7 have a failing battery
+RESET_EVERY = 1000  # cars with id % 1000 == 3 had their meter replaced 30 days ago
+RESET_DAYS_AGO = 30
+
+BOUND_SQL = """
+CREATE TABLE bench_pace_bound (vehicle_id bigint PRIMARY KEY, first_at timestamptz, last_at timestamptz,
+                               min_km integer, max_km integer);
+INSERT INTO bench_pace_bound
+SELECT r.vehicle_id, min(r.recorded_at), max(r.recorded_at), min(r.odometer_km), max(r.odometer_km)
+FROM vehicles_telemetryreading r
+WHERE r.recorded_at > %(since)s AND r.recorded_at <= %(until)s AND r.odometer_km IS NOT NULL
+GROUP BY r.vehicle_id;
+"""
+
+_SEED_SQL = f"""
+WITH cars AS (SELECT id FROM vehicles_vehicle ORDER BY id LIMIT %(cars)s)
+INSERT INTO vehicles_telemetryreading (vehicle_id, batch_id, recorded_at, received_at, odometer_km, battery_voltage,
+                                       smart_key_battery, oil_level)
+SELECT c.id, 0, t.at, t.at,
+       CASE WHEN c.id %% {RESET_EVERY} = 3 AND g.d >= %(days)s - {RESET_DAYS_AGO}
+            THEN 10 + (g.d - (%(days)s - {RESET_DAYS_AGO})) * (10 + c.id %% 60)
+            ELSE 20000 + g.d * (10 + c.id %% 60) END,
+       CASE WHEN c.id %% {BATTERY_EVERY} = 7 AND g.d >= %(days)s - 30 THEN round(12.8 - 0.4 * (g.d - (%(days)s - 30)) / 29.0, 2)
+            ELSE 12.60 END,
+       'ok', 'ok'
+FROM cars c
+CROSS JOIN generate_series(0, %(days)s - 1) AS g(d)
+CROSS JOIN LATERAL (SELECT %(end)s::timestamptz - (%(days)s - 1 - g.d) * interval '1 day' - (c.id %% 600) * interval '1 second' AS at) t
+"""  # noqa: S608 - constants
+
+_STATE_SQL = """
+INSERT INTO vehicles_vehiclestate AS s (vehicle_id, last_recorded_at, updated_at, odometer_km, battery_voltage,
+                                        smart_key_battery, oil_level, lamps, dtcs_stored, dtcs_pending,
+                                        third_party_device, vin)
+SELECT DISTINCT ON (r.vehicle_id) r.vehicle_id, r.recorded_at, now(), r.odometer_km, r.battery_voltage, 'ok', 'ok',
+       '{}', '{}', '{}', FALSE, ''
+FROM vehicles_telemetryreading r
+WHERE r.recorded_at > %(end)s::timestamptz - interval '2 days'
+ORDER BY r.vehicle_id, r.recorded_at DESC
+ON CONFLICT (vehicle_id) DO UPDATE SET last_recorded_at = EXCLUDED.last_recorded_at, odometer_km = EXCLUDED.odometer_km,
+    battery_voltage = EXCLUDED.battery_voltage
+"""
+
+
+class _Rollback(Exception):
+    pass
+
+
+def seed(cars: int, days: int, end: dt.datetime) -> int:
+    """Seed the history once (a marker row in bench_odometer_seed says it is there)."""
+    from django.db import connection, transaction
+
+    from vehicles.services.telemetry_storage import telemetry_partitions_ensure
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_odometer_seed (cars int, days int, readings bigint)")
+        cursor.execute("SELECT readings FROM bench_odometer_seed WHERE cars = %s AND days = %s", [cars, days])
+        row = cursor.fetchone()
+        if row:
+            return row[0]
+        cursor.execute("SELECT count(*) FROM bench_odometer_seed")
+        if cursor.fetchone()[0]:
+            raise SystemExit("this database holds another odometer history: drop it, or pass the same --odometer-* flags")
+    print(f"seeding {days} days of odometer history for {cars:,} cars …", flush=True)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        telemetry_partitions_ensure(now=end)
+        cursor.execute(_SEED_SQL, {"cars": cars, "days": days, "end": end})
+        readings = cursor.rowcount
+        cursor.execute(_STATE_SQL, {"end": end})
+        cursor.execute("INSERT INTO bench_odometer_seed VALUES (%s, %s, %s)", [cars, days, readings])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE vehicles_telemetryreading")
+        cursor.execute("VACUUM ANALYZE vehicles_vehiclestate")
+    print(f"seeded {readings:,} readings in {time.perf_counter() - started:.0f} s", flush=True)
+    return readings
+
+
+def measure_refresh(day: dt.date, now: dt.datetime) -> dict:
+    """Time the refresh and each statement, check its answers; rolled back."""
+    from django.db import connection, transaction
+
+    from vehicles.services import maintenance
+
+    timings: dict = {}
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            maintenance.menus_ensure()
+            timings["menus_ms"] = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            timings["paces"] = maintenance.pace_refresh(on=day, now=now)
+            timings["pace_ms"] = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            maintenance.battery_refresh(now=now)
+            timings["battery_ms"] = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            timings["due_changed"], _deleted = maintenance.due_refresh(on=day)
+            timings["due_ms"] = (time.perf_counter() - started) * 1000
+            timings["refresh_ms"] = timings["pace_ms"] + timings["battery_ms"] + timings["due_ms"]
+            with connection.cursor() as cursor:
+                timings["wrong"] = _check(cursor)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return timings
+
+
+def _check(cursor) -> list[str]:
+    """What the refresh got wrong (empty: nothing)."""
+    wrong = []
+    cursor.execute("""SELECT count(*) FROM vehicles_vehiclestate s
+                      LEFT JOIN vehicles_vehiclemaintenance m ON m.vehicle_id = s.vehicle_id WHERE m.vehicle_id IS NULL""")
+    if missing := cursor.fetchone()[0]:
+        wrong.append(f"{missing} cars with history have no pace")
+    cursor.execute("""SELECT count(*) FROM vehicles_vehiclemaintenance
+                      WHERE basis <> 'ok' OR abs(km_per_day - (10 + vehicle_id %% 60)) > 1""")
+    if off := cursor.fetchone()[0]:
+        wrong.append(f"{off} paces differ from the seeded km/day")
+    cursor.execute(f"""SELECT count(*) FILTER (WHERE vehicle_id %% {RESET_EVERY} = 3 AND NOT odometer_reset_flagged),
+                              count(*) FILTER (WHERE vehicle_id %% {RESET_EVERY} <> 3 AND odometer_reset_flagged),
+                              count(*) FILTER (WHERE vehicle_id %% {BATTERY_EVERY} = 7 AND NOT battery_replace),
+                              count(*) FILTER (WHERE vehicle_id %% {BATTERY_EVERY} <> 7 AND battery_replace)
+                       FROM vehicles_vehiclemaintenance""")  # noqa: S608 - constants
+    unflagged, misflagged, battery_missed, battery_wrong = cursor.fetchone()
+    if unflagged or misflagged:
+        wrong.append(f"odometer resets: {unflagged} missed, {misflagged} flagged wrongly")
+    if battery_missed or battery_wrong:
+        wrong.append(f"batteries: {battery_missed} missed, {battery_wrong} flagged wrongly")
+    cursor.execute(f"""SELECT count(*) FROM vehicles_maintenancedue d JOIN vehicles_maintenanceitem i ON i.id = d.item_id
+                       WHERE i.code = 'battery_12v' AND d.vehicle_id %% {BATTERY_EVERY} <> 7""")  # noqa: S608
+    if extra := cursor.fetchone()[0]:
+        wrong.append(f"{extra} battery items due without a falling battery")
+    return wrong
+
+
+def measure_bound(now: dt.datetime) -> tuple[float, int]:
+    from django.db import connection, transaction
+
+    from vehicles.services.maintenance import PACE_WINDOW
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(BOUND_SQL, {"since": now - PACE_WINDOW, "until": now})
+            elapsed = (time.perf_counter() - started) * 1000
+            cursor.execute("SELECT count(*) FROM bench_pace_bound")
+            rows = cursor.fetchone()[0]
+            raise _Rollback
+    except _Rollback:
+        pass
+    return elapsed, rows

@@ -1,0 +1,317 @@
+"""Reading a DMS export of service records (CSV or JSON) into visits to record.
+
+Pure: no database. The file as a whole is refused with one line (ServiceRecordFileError);
+a bad row is reported with its place ("line 7", "[3]") and its column, and left out.
+Encodings as vehicle_file.decode: UTF-8 with or without BOM, else Shift_JIS (cp932).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from vehicles.models.service_records import LABELLED_ITEMS, ServiceItem
+from vehicles.parsing._text import nfkc, remove_spaces
+from vehicles.parsing.chassis import normalize_chassis_number
+from vehicles.parsing.era import parse_japanese_date
+from vehicles.parsing.vehicle_file import VehicleFileError, decode
+from vehicles.services.service_records import ItemInput, RecordInput
+
+# A DMS export of a large dealer for a year fits well below these.
+MAX_FILE_BYTES = 200_000_000
+MAX_ROWS = 2_000_000
+MAX_CELL = 2_000
+
+COLUMNS = ("chassis_number", "performed_on", "store_code", "odometer_km", "items", "recall_number", "label",
+           "meter_replaced", "external_id", "note")  # fmt: skip
+ALIASES: dict[str, tuple[str, ...]] = {
+    "chassis_number": ("車台番号", "chassis", "vin"),
+    "performed_on": ("実施日", "作業日", "入庫日", "date", "performed"),
+    "store_code": ("店舗コード", "store"),
+    "odometer_km": ("走行距離", "走行距離(km)", "odometer", "mileage"),
+    "items": ("作業項目", "作業", "item", "work"),
+    "recall_number": ("届出番号", "リコール届出番号", "recall"),
+    "label": ("作業内容", "内容", "detail", "description"),
+    "meter_replaced": ("メーター交換", "meter_replaced"),
+    "external_id": ("伝票番号", "外部ID", "作業伝票番号", "id", "slip"),
+    "note": ("備考", "メモ", "remarks"),
+}  # fmt: skip
+
+
+def _key(name: object) -> str:
+    return remove_spaces(nfkc(name)).lower().replace("_", "")
+
+
+_LOOKUP = {_key(alias): column for column in COLUMNS for alias in (column, *ALIASES.get(column, ()))}
+
+# Item names as DMS exports and front desks write them (keys normalised by _item_key).
+_ITEM_NAMES: dict[str, str] = {
+    **{item.value: item.value for item in ServiceItem},
+    "車検": "shaken", "継続検査": "shaken", "車検整備": "shaken",
+    "12ヶ月点検": "inspection_12m", "法定12ヶ月点検": "inspection_12m", "1年点検": "inspection_12m",
+    "24ヶ月点検": "inspection_24m", "法定24ヶ月点検": "inspection_24m",
+    "6ヶ月点検": "inspection_6m", "3ヶ月点検": "inspection_3m",
+    "販売店点検": "company_inspection", "点検": "company_inspection",
+    "リコール": "recall", "改善対策": "recall", "サービスキャンペーン": "recall",
+    "エンジンオイル": "engine_oil", "オイル交換": "engine_oil", "エンジンオイル交換": "engine_oil", "オイル": "engine_oil",
+    "オイルフィルター": "oil_filter", "オイルエレメント": "oil_filter", "エレメント": "oil_filter",
+    "オイルフィルター交換": "oil_filter", "オイルエレメント交換": "oil_filter",
+    "バッテリー": "battery_12v", "バッテリー交換": "battery_12v", "12vバッテリー": "battery_12v",
+    "補機バッテリー": "battery_12v", "補機バッテリー交換": "battery_12v",
+    "スマートキー電池": "smart_key_battery", "キー電池": "smart_key_battery", "スマートキー電池交換": "smart_key_battery",
+    "タイヤ": "tyres", "タイヤ交換": "tyres", "tires": "tyres",
+    "ブレーキフルード": "brake_fluid", "ブレーキフルード交換": "brake_fluid", "ブレーキオイル": "brake_fluid",
+    "その他": "other",
+}  # fmt: skip
+_ITEM_SPLIT = re.compile(r"[;|、,]")
+_TRUE = {"1", "yes", "true", "y", "はい", "有", "あり", "済", "○"}
+_FALSE = {"", "0", "no", "false", "n", "いいえ", "無", "なし", "×"}
+
+
+def _item_key(text: str) -> str:
+    return remove_spaces(text).lower().replace("ヵ", "ヶ").replace("カ月", "ヶ月").replace("か月", "ヶ月").replace("ケ月", "ヶ月")
+
+
+class ServiceRecordFileError(Exception):
+    """The file as a whole cannot be read; the message is one line."""
+
+
+@dataclass
+class ParsedRow:
+    where: str
+    record: RecordInput | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+
+
+def _text(raw: Any, column: str) -> str:
+    if isinstance(raw, (dict, list)):
+        raise ValidationError(_("must be text"))
+    text = nfkc(raw)
+    if len(text) > MAX_CELL:
+        raise ValidationError(_("is longer than %(n)s characters") % {"n": MAX_CELL})
+    return text
+
+
+def _date(raw: Any) -> dt.date:
+    text = _text(raw, "performed_on")
+    if len(text) == 10 and text[4] == "-":  # the common case, fast
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    return parse_japanese_date(text)
+
+
+def _odometer(raw: Any) -> int | None:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    else:
+        text = re.sub(r"(?i)\s*km$", "", _text(raw, "odometer_km")).replace(",", "")
+        if not text:
+            return None
+        if not text.isdigit():
+            raise ValidationError(_("%(value)s is not a distance in km") % {"value": text})
+        value = int(text)
+    if not 0 <= value <= 2_000_000:
+        raise ValidationError(_("%(value)s is not a distance in km") % {"value": value})
+    return value
+
+
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    key = _text(raw, "meter_replaced").lower()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise ValidationError(_("%(value)s is not yes/no (1/0)") % {"value": key})
+
+
+def _one_item(raw: str, *, recall_number: str, label: str) -> ItemInput:
+    """`車検`, `engine_oil`, `リコール:外-1234`, `その他:ワイパー交換`, `点検:プロケア10`."""
+    name, _sep, detail = raw.partition(":")
+    code = _ITEM_NAMES.get(_item_key(name))
+    if code is None:
+        raise ValidationError(_("%(value)s is not a work item") % {"value": raw})
+    detail = detail.strip()
+    if code == ServiceItem.RECALL:
+        return ItemInput(code, recall_number=detail or recall_number)
+    if code in LABELLED_ITEMS:
+        return ItemInput(code, label=detail or label)
+    return ItemInput(code)
+
+
+def _items(raw: Any, *, recall_number: str, label: str) -> tuple[ItemInput, ...]:
+    parts = [nfkc(p) for p in raw] if isinstance(raw, list) else _ITEM_SPLIT.split(_text(raw, "items").replace("：", ":"))
+    names = [part.strip() for part in parts if part and part.strip()]
+    if not names:
+        raise ValidationError(_("no work item"))
+    return tuple(_one_item(name, recall_number=recall_number, label=label) for name in names)
+
+
+def clean_row(where: str, values: Mapping[str, Any]) -> ParsedRow:
+    """One row's raw values by column → a visit to record, or its problems by column."""
+    row = ParsedRow(where=where)
+    parsed: dict[str, Any] = {}
+
+    def take(column: str, parse) -> None:
+        try:
+            parsed[column] = parse(values.get(column))
+        except ValidationError as exc:
+            row.errors.append((column, " ".join(exc.messages)))
+
+    take("chassis_number", lambda raw: normalize_chassis_number(_text(raw, "chassis_number")))
+    take("performed_on", _date)
+    take("store_code", lambda raw: _text(raw, "store_code"))
+    take("odometer_km", _odometer)
+    take("meter_replaced", _bool)
+    take("external_id", lambda raw: _text(raw, "external_id"))
+    take("note", lambda raw: _text(raw, "note"))
+    take("recall_number", lambda raw: _text(raw, "recall_number"))
+    take("label", lambda raw: _text(raw, "label"))
+    if not row.errors:
+        take("items", lambda raw: _items(raw, recall_number=parsed["recall_number"], label=parsed["label"]))
+    if not row.errors and not parsed["store_code"]:
+        row.errors.append(("store_code", _("required")))
+    if row.errors:
+        return row
+    row.record = RecordInput(
+        where=where, chassis_number=parsed["chassis_number"], performed_on=parsed["performed_on"],
+        store_code=parsed["store_code"], odometer_km=parsed["odometer_km"], meter_replaced=parsed["meter_replaced"],
+        external_id=parsed["external_id"], note=parsed["note"], items=parsed["items"],
+    )
+    return row
+
+
+# --- the file ----------------------------------------------------------------------------------
+
+
+def read_file(data: bytes, *, name: str = "", fmt: str | None = None) -> list[ParsedRow]:
+    if len(data) > MAX_FILE_BYTES:
+        raise ServiceRecordFileError(_("the file is larger than %(n)s bytes") % {"n": f"{MAX_FILE_BYTES:,}"})
+    try:
+        text = decode(data)
+    except VehicleFileError as exc:
+        raise ServiceRecordFileError(str(exc)) from None
+    lowered = name.lower()
+    if fmt is None:
+        fmt = "json" if lowered.endswith(".json") or (not lowered.endswith((".csv", ".txt")) and text.lstrip()[:1] in "{[") else "csv"
+    rows = list(_json_rows(text) if fmt == "json" else _csv_rows(text))
+    if not rows:
+        raise ServiceRecordFileError(_("the file contains no service records"))
+    if len(rows) > MAX_ROWS:
+        raise ServiceRecordFileError(_("the file has more than %(n)s rows") % {"n": f"{MAX_ROWS:,}"})
+    return rows
+
+
+def _header(cells: list[str]) -> list[str]:
+    columns: list[str] = []
+    unknown = []
+    for cell in cells:
+        column = _LOOKUP.get(_key(cell))
+        if column is None:
+            unknown.append(cell.strip())
+        elif column in columns:
+            raise ServiceRecordFileError(_("the header names column %(column)s twice") % {"column": column})
+        columns.append(column or "")
+    if unknown:
+        raise ServiceRecordFileError(_("unknown column(s) in the header: %(names)s") % {"names": ", ".join(unknown)[:200]})
+    for required in ("chassis_number", "performed_on", "items"):
+        if required not in columns:
+            raise ServiceRecordFileError(_("the header has no %(column)s column") % {"column": required})
+    return columns
+
+
+def _csv_rows(text: str) -> Iterator[ParsedRow]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    columns: list[str] | None = None
+    try:
+        while True:
+            line = reader.line_num + 1  # a quoted cell may span lines: report where the row starts
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            if not any(cell.strip() for cell in cells):
+                continue
+            if columns is None:
+                columns = _header(cells)
+                continue
+            where = f"line {line}"
+            if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns):]):
+                yield ParsedRow(where=where, errors=[("", _("has %(cells)s cells but the header has %(columns)s columns") % {
+                    "cells": len(cells), "columns": len(columns)})])  # fmt: skip
+                continue
+            yield clean_row(where, dict(zip(columns, cells, strict=False)))
+    except csv.Error as exc:
+        raise ServiceRecordFileError(_("line %(line)s: not valid CSV: %(error)s") % {"line": reader.line_num, "error": exc}) from None
+    if columns is None:
+        raise ServiceRecordFileError(_("the file is empty"))
+
+
+def _json_rows(text: str) -> Iterator[ParsedRow]:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        raise ServiceRecordFileError(_("not valid JSON: %(error)s") % {"error": detail}) from None
+    prefix = ""
+    if isinstance(data, Mapping) and "service_records" in data:
+        data, prefix = data["service_records"], "service_records"
+    if isinstance(data, Mapping):
+        data = [data]
+    if not isinstance(data, list):
+        raise ServiceRecordFileError(_('expected a JSON object, a list of objects or {"service_records": [...]}'))
+    for index, item in enumerate(data):
+        where = f"{prefix}[{index}]"
+        if not isinstance(item, Mapping):
+            yield ParsedRow(where=where, errors=[("", _("is not a JSON object"))])
+            continue
+        values = {}
+        for name, value in item.items():
+            column = _LOOKUP.get(_key(name))
+            if column is not None and value is not None:
+                values[column] = value
+        yield clean_row(where, values)
+
+
+FORMAT_DOC = """\
+CSV: UTF-8 (with or without BOM) or Shift_JIS, comma-separated, one header row. Column names
+in English or Japanese (in brackets). One row is one visit, or one item of a visit (rows of the
+same car and day are one visit).
+
+  chassis_number  [車台番号] required; a car of the company (full-width accepted).
+  performed_on    [実施日] required: 2026-05-31, 2026/5/31, 令和8年5月31日, R8.5.31.
+  store_code      [店舗コード] required: a store of the company.
+  items           [作業項目] required: one or more of 車検, 12ヶ月点検, 24ヶ月点検, 6ヶ月点検, 3ヶ月点検,
+                  点検:<name> (the dealer's own), リコール:<届出番号>, エンジンオイル, オイルフィルター,
+                  バッテリー (12 V), スマートキー電池, タイヤ, ブレーキフルード, その他:<text> — or the codes
+                  shaken, inspection_12m, …, other — separated by ; | 、 or ,.
+  recall_number   [届出番号] the recall campaign for a bare リコール item.
+  label           [作業内容] what was done, for a bare 点検 or その他 item.
+  odometer_km     [走行距離] whole km: 45000, 45,000 or 45000km.
+  meter_replaced  [メーター交換] 1/0: the meter was replaced (a lower reading is expected).
+  external_id     [伝票番号] the DMS's id of the visit: the same id again is the same visit.
+  note            [備考] free text.
+
+JSON: one object, a list of objects, or {"service_records": [...]} with the same keys; items may
+be a list.
+
+Each row is recorded whole or not at all; errors name the row (CSV: "line 7", the file's
+physical line; JSON: "[3]") and the column. Refused rows: a car of another company or unknown,
+a date in the future or before the first registration, an odometer below the last known one
+(unless meter_replaced), recall work for a campaign the car is not a target of. Importing the
+same file again changes nothing; a visit already entered in the portal is the same record.
+A shaken moves the car's expiry forward (never back); recall work marks the recall done.
+The command exits non-zero when any row failed; the good rows are recorded.
+"""
