@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast lint typecheck bench messages manage clean screenshots
+.PHONY: install run test test-faults test-fast lint typecheck bench messages manage clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 test: $(STAMP)
 	@.ci/chromium
 	@$(PY) -m pytest -p xdist -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## Fault tests (minutes): kill -9 the worker during the 1st of the month's mail, count at a sink.
+test-faults: $(STAMP)
+	@$(PY) -m pytest -q -s -m faults tests/faults $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	@$(PY) -m pytest -x -q -m "not browser" $(PYTEST_ARGS)

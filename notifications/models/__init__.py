@@ -1,5 +1,6 @@
 """The models of this layer, one module per capability; re-exported for `from <app>.models import X`."""
 
+from notifications.models.bounces import BounceKind, MailAddressState, MailBounce, MailComplaint
 from notifications.models.events import DealerEvent, DealerEventStatus
 from notifications.models.funnel import FunnelDay
 from notifications.models.inbound_mail import (
@@ -22,6 +23,7 @@ from notifications.models.notices import (
     NoticeStatus,
     reply_token_new,
 )
+from notifications.models.pacing import DomainGroup, MailPace
 from notifications.models.replies import (
     Inquiry,
     InquiryKind,
@@ -36,6 +38,7 @@ from notifications.models.schedules import DailyRun, ReminderPolicy
 __all__ = [
     "NEVER_REFUSED_CATEGORIES",
     "REPLY_TOKEN_SQL",
+    "BounceKind",
     "Channel",
     "DailyRun",
     "DealerEvent",
@@ -43,12 +46,17 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "DeliveryStatus",
+    "DomainGroup",
     "FunnelDay",
     "Inquiry",
     "InquiryKind",
     "InquiryStatus",
+    "MailAddressState",
+    "MailBounce",
+    "MailComplaint",
     "MailFlood",
     "MailFloodScope",
+    "MailPace",
     "Notice",
     "NoticeCategory",
     "NoticeKind",

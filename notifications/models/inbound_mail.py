@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 class ReceivedMailKind(models.TextChoices):
     REPLY = "reply", _("Reply")
+    BOUNCE = "bounce", _("Bounce")
+    COMPLAINT = "complaint", _("Complaint (feedback report)")
 
 
 class ReceivedMailStatus(models.TextChoices):

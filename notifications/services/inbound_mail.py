@@ -3,7 +3,8 @@ parsed and handled by a worker.
 
 Recipient routing is a small table: each address form on REPLY_DOMAIN (`_ADDRESS_FORMS`, a
 pattern of the local part) names a kind, the RCPT check of that kind (`_RCPT_CHECKS`) and the
-worker's handler (`_HANDLERS`). A new kind (bounces, complaints) adds one entry to each.
+worker's handler (`_HANDLERS`). Kinds: replies (`<token>@`), bounces (`bounce-<delivery>-<signature>@`,
+the VERP envelope senders) and feedback-loop complaints (`MAIL_COMPLAINTS_LOCAL_PART@`).
 
 Steps of one mail:
 1. RCPT (`recipient_route`, `recipient_check`): an address of a known form whose key is valid,
@@ -40,12 +41,21 @@ from notifications.models.inbound_mail import (
     ReceivedMailKind,
     ReceivedMailStatus,
 )
+from notifications.parsing.bounces import bounce_parse
+from notifications.parsing.complaints import complaint_parse
 from notifications.parsing.mail import MalformedMail, mail_parse
+from notifications.services.bounces import bounce_record
+from notifications.services.complaints import complaint_record
 from notifications.services.replies import notice_for_reply_token, reply_receive_mail
+from notifications.services.verp import delivery_for_bounce_address
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+# Bounces for one delivery, complaints in all, taken per REPLY_FLOOD_WINDOW.
+BOUNCE_FLOOD_PER_DELIVERY = 10
+COMPLAINT_FLOOD_PER_WINDOW = 10_000
+_FEEDBACK_REPORT = re.compile(rb"report-type\s*=\s*\"?feedback-report")
 STUCK_AFTER = dt.timedelta(minutes=2)
 
 # Refusals at RCPT (the listener turns each into its SMTP answer).
@@ -64,6 +74,10 @@ class Recipient:
 # a little more is accepted in case the format grows.
 _ADDRESS_FORMS: list[tuple[str, re.Pattern[str]]] = [
     (ReceivedMailKind.REPLY, re.compile(r"(?P<key>[0-9a-z]{16,64})")),
+    # VERP envelope senders of our deliveries (notifications.services.verp): bounces come back here.
+    (ReceivedMailKind.BOUNCE, re.compile(r"bounce-(?P<key>[0-9]{1,18}-[0-9a-f]{20})")),
+    # The feedback-loop address registered with providers: ARF complaints.
+    (ReceivedMailKind.COMPLAINT, re.compile(rf"(?P<key>{re.escape(settings.MAIL_COMPLAINTS_LOCAL_PART)})")),
 ]
 
 
@@ -124,8 +138,23 @@ def _reply_rcpt_check(recipient: Recipient, mail_from: str, now: dt.datetime) ->
     return FLOOD if _flooded(recipient, mail_from, now, **limits) else None
 
 
+def _bounce_rcpt_check(recipient: Recipient, mail_from: str, now: dt.datetime) -> str | None:
+    # The signature decides (no query): a forged or mistyped bounce address is unknown.
+    if delivery_for_bounce_address(recipient.address) is None:
+        return UNKNOWN
+    limits = {"per_key": BOUNCE_FLOOD_PER_DELIVERY, "per_sender": settings.REPLY_FLOOD_PER_SENDER}
+    return FLOOD if _flooded(recipient, mail_from, now, **limits) else None
+
+
+def _complaint_rcpt_check(recipient: Recipient, mail_from: str, now: dt.datetime) -> str | None:
+    limits = {"per_key": COMPLAINT_FLOOD_PER_WINDOW, "per_sender": COMPLAINT_FLOOD_PER_WINDOW}
+    return FLOOD if _flooded(recipient, mail_from, now, **limits) else None
+
+
 _RCPT_CHECKS: dict[str, Callable[[Recipient, str, dt.datetime], str | None]] = {
     ReceivedMailKind.REPLY: _reply_rcpt_check,
+    ReceivedMailKind.BOUNCE: _bounce_rcpt_check,
+    ReceivedMailKind.COMPLAINT: _complaint_rcpt_check,
 }
 
 
@@ -168,9 +197,33 @@ def _reply_handle(row: ReceivedMail) -> str:
     return f"reply {reply.pk}" if reply is not None else "ignored: no new text, or the address expired"
 
 
+def _complaint_handle(row: ReceivedMail) -> str:
+    complaint = complaint_parse(bytes(row.raw))
+    recorded = complaint_record(complaint=complaint, fingerprint=row.digest[:40])
+    if recorded is None:
+        return "ignored: names none of our deliveries, or seen before"
+    return f"complaint {recorded.pk}" + (f": {recorded.withdrawn_category} withdrawn" if recorded.withdrawn_category else "")
+
+
+def _bounce_handle(row: ReceivedMail) -> str:
+    raw = bytes(row.raw)
+    if _FEEDBACK_REPORT.search(raw[:8000].lower()):
+        return _complaint_handle(row)  # some providers send ARF to the envelope sender
+    delivery_id = delivery_for_bounce_address(row.recipient)
+    if delivery_id is None:
+        return "ignored: not a bounce address of ours"
+    bounce = bounce_parse(raw)
+    recorded = bounce_record(delivery_id=delivery_id, bounce=bounce, fingerprint=row.digest[:40])
+    if recorded is None:
+        return f"ignored: {'no failure (delay warning or auto-reply)' if not bounce.kind else 'seen before'}"
+    return f"bounce {recorded.pk}: {recorded.kind} {recorded.status}"
+
+
 # kind → handler: parses the raw mail (MalformedMail when it cannot), acts, returns a note.
 _HANDLERS: dict[str, Callable[[ReceivedMail], str]] = {
     ReceivedMailKind.REPLY: _reply_handle,
+    ReceivedMailKind.BOUNCE: _bounce_handle,
+    ReceivedMailKind.COMPLAINT: _complaint_handle,
 }
 
 

@@ -14,7 +14,8 @@ failed delivery with its reason.
 Errors: a transient error (connection, timeout, SMTP 4xx) re-queues the row with exponential
 backoff (BACKOFF_BASE · 2^(attempts−1), capped); after MAX_ATTEMPTS it fails. A permanent one
 (recipient refused, SMTP 5xx, template error) fails at once. A recipient who has no address
-any more, or withdrew consent since, is cancelled instead of mailed.
+any more, withdrew consent since, or whose address bounced (undeliverable) is cancelled instead
+of mailed.
 """
 
 from __future__ import annotations
@@ -23,17 +24,28 @@ import datetime as dt
 import json
 import logging
 import smtplib
+from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
-from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, Notice, NoticeStatus
+from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, MailAddressState, Notice, NoticeStatus
+from notifications.selectors.pacing import backlog_summary, mail_backlog
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
 from notifications.services.notice_mail import NoticeEmail, notice_email
+from notifications.services.pacing import (
+    domain_group,
+    pace_defer,
+    pace_due,
+    pace_paused_until,
+    pace_recovered,
+    pace_take,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +54,9 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
 STUCK_AFTER = dt.timedelta(minutes=10)
 BATCH_SIZE = 50
+UNDELIVERABLE = "address undeliverable (bounced)"
+DEFERRED = "deferred"  # the provider answered 421/4xx: its domain group pauses
+ADDRESS_STATE_TABLE = MailAddressState._meta.db_table
 
 
 class PermanentSendError(Exception):
@@ -55,6 +70,7 @@ class OutboxResult:
     retrying: int = 0
     failed: int = 0
     cancelled: int = 0
+    paced: int = 0  # claimed but held back for their domain group's pace (no attempt used)
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,7 @@ class Claimed:
     email: str
     allowed: bool
     sender: dict[str, str] | None = None  # the company's block for the law's footer
+    undeliverable: bool = False  # the address bounced (notifications.services.bounces)
 
 
 # The locked ids are MATERIALIZED once: as `IN (SELECT … LIMIT n SKIP LOCKED)` the planner may
@@ -82,7 +99,10 @@ JOIN dealers_dealercompany co ON co.id = n.company_id
 WHERE d.id = picked.id AND n.id = d.notice_id
 RETURNING d.id, d.attempts, n.id, n.company_id, n.vehicle_id, n.customer_id, n.kind, n.stage, n.category, n.event_date,
           n.send_on, n.source_id, n.language, n.reply_token, n.context, COALESCE(cu.email, ''),
-          {consent_ok_sql("n.category", "n.customer_id")}, co.name, co.postal_address, co.phone, co.complaints_contact
+          {consent_ok_sql("n.category", "n.customer_id")},
+          EXISTS (SELECT 1 FROM {ADDRESS_STATE_TABLE} ms WHERE ms.customer_id = n.customer_id AND ms.email = cu.email
+                  AND ms.undeliverable_since IS NOT NULL),
+          co.name, co.postal_address, co.phone, co.complaints_contact
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
@@ -94,7 +114,7 @@ def deliveries_claim(*, limit: int = BATCH_SIZE, now: dt.datetime | None = None)
         rows = cursor.fetchall()
     claimed = []
     for (delivery_id, attempts, notice_id, company_id, vehicle_id, customer_id, kind, stage, category, event_date,
-         send_on, source_id, language, reply_token, context, email, allowed, *company) in rows:
+         send_on, source_id, language, reply_token, context, email, allowed, undeliverable, *company) in rows:
         notice = Notice(
             id=notice_id, company_id=company_id, vehicle_id=vehicle_id, customer_id=customer_id, kind=kind, stage=stage,
             category=category, event_date=event_date, send_on=send_on, source_id=source_id, language=language,
@@ -102,7 +122,7 @@ def deliveries_claim(*, limit: int = BATCH_SIZE, now: dt.datetime | None = None)
             reply_token=reply_token, context=json.loads(context) if isinstance(context, str) else (context or {}),
         )
         sender = dict(zip(("name", "postal_address", "phone", "complaints_contact"), company, strict=True))
-        claimed.append(Claimed(delivery_id, attempts, notice, email, allowed, sender))
+        claimed.append(Claimed(delivery_id, attempts, notice, email, allowed, sender, undeliverable))
     return sorted(claimed, key=lambda c: c.delivery_id)
 
 
@@ -143,9 +163,10 @@ def _mark_delivered(claim: Claimed, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def _mark_error(claim: Claimed, now: dt.datetime, error: str, *, transient: bool) -> str:
+def _mark_error(claim: Claimed, now: dt.datetime, error: str, *, transient: bool, not_before: dt.datetime | None = None) -> str:
     if transient and claim.attempts < MAX_ATTEMPTS:
-        status, fields = DeliveryStatus.QUEUED, {"next_attempt_at": now + backoff(claim.attempts)}
+        due = now + backoff(claim.attempts)
+        status, fields = DeliveryStatus.QUEUED, {"next_attempt_at": max(due, not_before) if not_before else due}
     else:
         status, fields = DeliveryStatus.FAILED, {}
     if _fenced(claim).update(status=status, last_error=error[:2000], **fields):
@@ -157,38 +178,107 @@ def _cancel(claim: Claimed, reason: str) -> None:
     _fenced(claim).update(status=DeliveryStatus.CANCELLED, last_error=reason)
 
 
-def _send_one(claim: Claimed, mail_connection, result: OutboxResult) -> None:
-    if not claim.email or not claim.allowed:
-        _cancel(claim, "no address" if not claim.email else "consent withdrawn")
+def _provider_deferral(exc: Exception) -> bool:
+    """421 / 4xx from the receiving side: the provider asks us to slow down (pace the group)."""
+    return isinstance(exc, smtplib.SMTPResponseException) and 400 <= exc.smtp_code < 500
+
+
+def _send_one(claim: Claimed, mail_connection, result: OutboxResult) -> str:
+    """Send one claimed delivery; returns its outcome (DEFERRED: the provider answered 4xx)."""
+    if _needs_no_send(claim):
+        _cancel(claim, "no address" if not claim.email else "consent withdrawn" if not claim.allowed else UNDELIVERABLE)
         result.cancelled += 1
-        return
+        return DeliveryStatus.CANCELLED
     try:
         message = _message(claim, mail_connection)
     except PermanentSendError as exc:
         _mark_error(claim, timezone.now(), str(exc), transient=False)
         result.failed += 1
-        return
+        return DeliveryStatus.FAILED
     # The fence before SMTP: from here on the mail may leave, so it is never retried.
     if not _fenced(claim).filter(send_started_at__isnull=True).update(send_started_at=timezone.now()):
-        return  # released as stuck and re-claimed elsewhere: not ours any more
+        return ""  # released as stuck and re-claimed elsewhere: not ours any more
     try:
         message.send()
     except Exception as exc:  # every failure is recorded on the row, transient or not
+        mail_connection.close()  # a 421 or a dropped line leaves the session unusable: the next send reconnects
         transient = _is_transient(exc)
         logger.warning("e-mail delivery %s failed (%s): %s", claim.delivery_id, "transient" if transient else "permanent", exc)
-        status = _mark_error(claim, timezone.now(), f"{type(exc).__name__}: {exc}", transient=transient)
+        now = timezone.now()
+        paused_until = pace_defer(domain_group(claim.email), error=str(exc), now=now) if _provider_deferral(exc) else None
+        status = _mark_error(claim, now, f"{type(exc).__name__}: {exc}", transient=transient, not_before=paused_until)
         if status == DeliveryStatus.QUEUED:
             result.retrying += 1
         else:
             result.failed += 1
-        return
+        return DEFERRED if paused_until else status
     _mark_delivered(claim, timezone.now())
     result.delivered += 1
+    return DeliveryStatus.DELIVERED
+
+
+def _needs_no_send(claim: Claimed) -> bool:
+    return not claim.email or not claim.allowed or claim.undeliverable
+
+
+_RELEASE_SQL = f"""
+UPDATE {DELIVERY_TABLE} d SET status = 'queued', attempts = d.attempts - 1, next_attempt_at = v.due, claimed_at = NULL
+FROM unnest(%(ids)s::bigint[], %(attempts)s::int[], %(dues)s::timestamptz[]) AS v(id, attempts, due)
+WHERE d.id = v.id AND d.status = 'sending' AND d.attempts = v.attempts AND d.send_started_at IS NULL
+"""  # noqa: S608 - table name from model metadata; values are parameters
+
+
+def deliveries_release_paced(claims: list[Claimed], group: str, *, now: dt.datetime) -> int:
+    """Claims held back by the group's pace go back to the queue without using an attempt, due
+    one token apart from when the group may send again."""
+    paused_until = pace_paused_until(group, now=now)
+    dues = [pace_due(group, position, now=now, paused_until=paused_until) for position in range(1, len(claims) + 1)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_RELEASE_SQL, {"ids": [c.delivery_id for c in claims], "attempts": [c.attempts for c in claims],
+                                      "dues": dues})
+        return cursor.rowcount
+
+
+def _paced(claimed: list[Claimed], now: dt.datetime, result: OutboxResult) -> list[Claimed]:
+    """The claims the groups' buckets let go now (and those that need no send); the rest released."""
+    by_group: dict[str, list[Claimed]] = defaultdict(list)
+    keep = []
+    for claim in claimed:
+        if _needs_no_send(claim):
+            keep.append(claim)
+        else:
+            by_group[domain_group(claim.email)].append(claim)
+    granted = pace_take({group: len(claims) for group, claims in by_group.items()}, now=now) if by_group else {}
+    for group, claims in by_group.items():
+        keep += claims[: granted[group]]
+        if claims[granted[group]:]:
+            result.paced += deliveries_release_paced(claims[granted[group]:], group, now=now)
+    return sorted(keep, key=lambda c: c.delivery_id)
+
+
+def _send_batch(claimed: list[Claimed], mail_connection, result: OutboxResult) -> None:
+    """Send the batch; after a 4xx deferral the rest of that group's claims wait for its pause."""
+    paused: dict[str, list[Claimed]] = defaultdict(list)
+    sent_groups = set()
+    for claim in claimed:
+        group = domain_group(claim.email)
+        if group in paused:
+            paused[group].append(claim)
+            continue
+        outcome = _send_one(claim, mail_connection, result)
+        if outcome == DEFERRED:
+            paused[group] = []
+        elif outcome == DeliveryStatus.DELIVERED:
+            sent_groups.add(group)
+    for group, held in paused.items():
+        if held:
+            result.paced += deliveries_release_paced(held, group, now=timezone.now())
+    pace_recovered(sent_groups - set(paused))
 
 
 def deliveries_send_due(*, batch_size: int = BATCH_SIZE, max_batches: int = 100, now: dt.datetime | None = None) -> OutboxResult:
     """Deliver the due inbox rows (navi/app, one UPDATE), then send the due e-mail deliveries
-    batch by batch until none is due (or max_batches)."""
+    batch by batch, at each domain group's pace, until none is due (or max_batches)."""
     result = OutboxResult()
     with transaction.atomic():
         result.inbox_delivered = inbox_deliver_due(now=now or timezone.now())
@@ -196,6 +286,9 @@ def deliveries_send_due(*, batch_size: int = BATCH_SIZE, max_batches: int = 100,
         claimed = deliveries_claim(limit=batch_size, now=now)
         if not claimed:
             break
+        claimed = _paced(claimed, now or timezone.now(), result)
+        if not claimed:
+            break  # every group is out of tokens or paused: the next run goes on
         mail_connection = get_connection()
         try:
             mail_connection.open()
@@ -206,11 +299,22 @@ def deliveries_send_due(*, batch_size: int = BATCH_SIZE, max_batches: int = 100,
             result.retrying += len(claimed)
             break
         try:
-            for claim in claimed:
-                _send_one(claim, mail_connection, result)
+            _send_batch(claimed, mail_connection, result)
         finally:
             mail_connection.close()
+    if result.delivered or result.paced:
+        _log_backlog(result)
     return result
+
+
+def _log_backlog(result: OutboxResult) -> None:
+    backlogs = mail_backlog()
+    logger.info("outbox: %d sent, %d held back by pacing; backlog %s", result.delivered, result.paced, backlog_summary(backlogs))
+    window = dt.timedelta(hours=settings.MAIL_DRAIN_WINDOW_HOURS)
+    for backlog in backlogs:
+        if backlog.drain_time > window:
+            logger.warning("outbox: the %s backlog (%d) needs %s at its pace, longer than the %s drain window",
+                           backlog.group, backlog.waiting, backlog.drain_time, window)
 
 
 @transaction.atomic
