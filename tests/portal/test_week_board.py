@@ -37,7 +37,7 @@ def test_week_board_shows_bays_hours_states_closed_days_and_occupancy(cast, as_b
     response = as_bob.get("/appointments/week/", params)
     assert response.status_code == 200
     board = response.context["board"]
-    assert board.monday == monday and [c.day for c in board.days][0] == monday
+    assert board.monday == monday and board.days[0].day == monday
     assert not board.days[0].status.is_open and not board.days[3].status.is_open  # Monday rule, the exception
     tuesday_col = board.days[1]
     assert (tuesday_col.booked_minutes, tuesday_col.capacity_minutes) == (180, 8 * 60 * 2)
