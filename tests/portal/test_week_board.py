@@ -46,7 +46,7 @@ def test_week_board_shows_bays_hours_states_closed_days_and_occupancy(cast, as_b
     assert [c.appointment.pk for c in ten] == [long.pk, other.pk] and all(c.starts_here for c in ten)
     assert eleven[0].appointment.pk == long.pk and not eleven[0].starts_here and eleven[1].appointment is None
     html = response.content.decode()
-    assert "棚卸し" in html and "休業" in html and "確定待ち" in html and "12.5%" in html  # 180 of 1,440 bay minutes
+    assert "棚卸し" in html and "休業" in html and "確定待ち" in html and "18.8%" in html  # 180 of 960 bay minutes
     assert f"/appointments/{long.pk}/confirm/" in html and f"/appointments/{long.pk}/move/" in html
     assert "/appointments/new/?store=" in html  # an empty slot books by phone
     for hour in (12, 13, 14):
