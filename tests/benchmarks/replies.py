@@ -253,7 +253,7 @@ def _contention(store, count: int) -> dict:
     from dealers.selectors.calendar import BUSINESS_TZ
     from notifications.models import Notice, Reply
     from notifications.tasks import reply_process_task
-    from vehicles.models import Appointment, SlotBooking
+    from vehicles.models import Appointment, BayHold
     from vehicles.parsing.preferences import Preference
 
     notices = _notices(store, "slot", count)
@@ -268,7 +268,7 @@ def _contention(store, count: int) -> dict:
     outcomes = Counter(Reply.objects.filter(pk__in=ids).values_list("outcome", flat=True))
     offered = Notice.objects.filter(source_id__in=ids, stage="alternatives")
     result = {
-        "held": SlotBooking.objects.filter(store=store, slot_start=slot).count(),
+        "held": BayHold.objects.filter(store=store, during__startswith=slot).count(),
         "appointments": Appointment.objects.filter(store=store, starts_at=slot, state="requested").count(),
         "outcomes": dict(outcomes),
         "alternatives_notices": offered.count(),
