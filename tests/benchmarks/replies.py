@@ -389,6 +389,11 @@ def _app_paced(web: str, token: str, notices, watch: _NoticeWatch) -> list[float
     return times
 
 
+def _sender(notice, i: int) -> str:
+    # One sender per reply: the listener's flood limit (REPLY_FLOOD_PER_SENDER) counts per sender.
+    return f"owner-{notice.pk}-{i}@example.jp"
+
+
 def _mail_bytes(notice, i: int) -> tuple[str, bytes]:
     from email.message import EmailMessage
 
@@ -396,7 +401,7 @@ def _mail_bytes(notice, i: int) -> tuple[str, bytes]:
 
     day = _booking_day(i)
     message = EmailMessage()
-    message["From"] = "owner-bench@example.jp"
+    message["From"] = _sender(notice, i)
     message["To"] = f"{notice.reply_token}@{settings.REPLY_DOMAIN}"
     message["Subject"] = "Re: 車検のご案内"
     message["Message-ID"] = f"<bench-{notice.pk}-{i}@example.jp>"
@@ -404,13 +409,13 @@ def _mail_bytes(notice, i: int) -> tuple[str, bytes]:
     return message["To"], message.as_bytes()
 
 
-def _smtp_data(port: int, recipient: str, raw: bytes) -> float:
+def _smtp_data(port: int, recipient: str, raw: bytes, sender: str = "owner-bench@example.jp") -> float:
     """MAIL and RCPT first; returns the moment the DATA command is sent (the clock starts there)."""
     import smtplib
 
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
         smtp.ehlo()
-        smtp.mail("owner-bench@example.jp")
+        smtp.mail(sender)
         code, _message = smtp.rcpt(recipient)
         if code != 250:
             raise SystemExit(f"the listener refused the recipient: {code}")
@@ -425,7 +430,7 @@ def _mail_paced(port: int, notices, watch: _NoticeWatch) -> list[float]:
     times = []
     for i, notice in enumerate(notices):
         recipient, raw = _mail_bytes(notice, i)
-        start = _smtp_data(port, recipient, raw)
+        start = _smtp_data(port, recipient, raw, _sender(notice, i))
         times.append(watch.wait(notice.pk, "email") - start)
         time.sleep(0.01)
     return times

@@ -52,6 +52,7 @@ __all__ = [
     "appointment_mark_arrived",
     "appointment_mark_completed",
     "appointment_mark_no_show",
+    "appointment_move",
     "appointment_propose",
     "appointment_request",
     "proposed_times_check",
@@ -419,3 +420,39 @@ def appointment_change(
         found = alternatives(store, _search_from(preferred, timezone.now()), work=work_for(store, appointment.work_type))
         return BookingResult(None, False, tuple(found))
     return result
+
+
+@transaction.atomic
+def appointment_move(*, appointment: Appointment, starts_at: dt.datetime, actor: User | None = None) -> Appointment:
+    """Staff move an open appointment to another start (the week board): the same row keeps its
+    state and id (so the owner's calendar entry is updated, not duplicated); its holds are
+    released and taken again at the new time in one savepoint, so a refused move (not offered,
+    no bay free for the whole work) leaves everything as it was. ValidationError says why."""
+    if timezone.is_naive(starts_at):
+        raise ValidationError(_("Times must include a time zone."))
+    locked = Appointment.objects.select_for_update(of=("self",)).select_related("store", "work_type").get(pk=appointment.pk)
+    if locked.state not in OPEN_STATES:
+        raise ValidationError(_("This appointment is %(state)s; that cannot be done now.") % {"state": locked.get_state_display()})
+    store = locked.store
+    calendar = StoreCalendar.for_store(store)
+    work = work_for(store, locked.work_type)
+    minutes = work.minutes if work.occupies == Occupies.BAY else store.slot_minutes
+    local = starts_at.astimezone(BUSINESS_TZ)
+    wanted = [Preference(date=local.date(), time=local.time())]
+    offered = candidate_slots(calendar, store.slot_minutes, wanted, not_before=timezone.now() + BOOKING_LEAD, minutes=minutes)
+    if starts_at not in offered:
+        raise ValidationError(_("%(time)s is not a slot the store offers.") % {"time": datetime_label(starts_at)})
+    previous = locked.starts_at
+    try:
+        with transaction.atomic():
+            _release(locked.pk)
+            start, end = _span(work, calendar, starts_at)
+            if not _hold(appointment_id=locked.pk, store=store, work=work, start=start, end=end):
+                raise _NoSlot
+    except _NoSlot:
+        raise ValidationError(_("%(time)s is already fully booked.") % {"time": datetime_label(starts_at)}) from None
+    Appointment.objects.filter(pk=locked.pk).update(starts_at=start, ends_at=end, asked_at=None, updated_at=timezone.now())
+    locked.refresh_from_db()
+    audit_record(action="appointment.move", target=locked, actor=actor, company=locked.company_id,
+                 previous=previous.isoformat(), starts_at=start.isoformat())
+    return locked

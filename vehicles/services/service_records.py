@@ -186,6 +186,13 @@ CREATE TEMP TABLE service_record_stage (
 ) ON COMMIT DROP
 """
 
+# Imports name the car by chassis number: one join on its unique index, before the check (a
+# join on "id or chassis number" cannot be planned as a hash join).
+_RESOLVE_SQL = """
+UPDATE service_record_stage s SET vehicle_id = v.id
+FROM vehicles_vehicle v WHERE s.vehicle_id IS NULL AND v.chassis_number = s.chassis
+"""
+
 # Rows resolved and checked: one per staged row, with `problem` (an error code) or NULL.
 _CHECK_SQL = f"""
 CREATE TEMP TABLE service_record_checked ON COMMIT DROP AS
@@ -193,9 +200,8 @@ WITH resolved AS (
     SELECT s.*, v.id AS car_id, v.first_registration_year AS fy, v.first_registration_month AS fm,
            COALESCE(st_id.id, st_code.id) AS shop_id, COALESCE(s.campaign_id, rc.id) AS recall_id
     FROM service_record_stage s
-    -- By id (the portal) or by chassis number (imports, through its unique index): never an OR join.
-    LEFT JOIN vehicles_vehicle v ON v.company_id = %(company)s AND v.id = COALESCE(
-        s.vehicle_id, (SELECT x.id FROM vehicles_vehicle x WHERE x.chassis_number = s.chassis))
+    -- The car by id (chassis numbers were resolved to ids before: _RESOLVE_SQL).
+    LEFT JOIN vehicles_vehicle v ON v.company_id = %(company)s AND v.id = s.vehicle_id
     LEFT JOIN dealers_store st_id ON st_id.id = s.store_id AND st_id.company_id = %(company)s AND st_id.is_active
     LEFT JOIN dealers_store st_code ON s.store_id IS NULL AND st_code.code = s.store_code
          AND st_code.company_id = %(company)s AND st_code.is_active
@@ -416,6 +422,7 @@ def service_records_apply(
             " recall_campaign_id bigint, performed_on date) ON COMMIT DROP"
         )
         _copy_rows(cursor, checked)
+        cursor.execute(_RESOLVE_SQL)
         cursor.execute("ANALYZE service_record_stage")
         params: dict[str, int | str | dt.date | dt.datetime | None] = {
             "company": company_id, "today": today or timezone.localdate(), "tolerance": ODOMETER_TOLERANCE_KM,
