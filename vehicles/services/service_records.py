@@ -436,6 +436,10 @@ def service_records_apply(
             {**params, "source": source, "actor": actor.pk if actor is not None and actor.pk else None, "now": timezone.now()},
         )
         result.records_created = cursor.rowcount
+        if result.records_created > 5_000:
+            # A big import into a table the statistics think small would join items to their
+            # records by a scan per row: refresh them first (a sample, well under a second).
+            cursor.execute(f"ANALYZE {_RECORD}")
         cursor.execute(_INSERT_ITEMS_SQL)
         result.items_added = cursor.rowcount
         cursor.execute("ANALYZE service_record_added")
