@@ -5,11 +5,18 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vehicles.models import MaintenanceItem
+from vehicles.models import MaintenanceItem, ServiceItem
 from vehicles.services.maintenance import ITEM_FIELDS
 
 
+# Items with an interval: a shaken, a recall or "other" is no menu item.
+MENU_ITEMS = [(code, label) for code, label in ServiceItem.choices if code not in (ServiceItem.SHAKEN, ServiceItem.RECALL, ServiceItem.OTHER)]
+
+
 class MaintenanceItemForm(forms.ModelForm):
+    # Picked by name from the service record's work items, never typed as a code.
+    code = forms.ChoiceField(label=_("Work item"), choices=MENU_ITEMS, help_text=_("Service records of this work item restart its interval."))
+
     class Meta:
         model = MaintenanceItem
         fields = ["code", *ITEM_FIELDS]
