@@ -37,11 +37,17 @@ broker = celery_harness.broker  # the fixture: tasks are queued to a private bro
 
 User = get_user_model()
 CAP = settings.INBOUND_MAIL_MAX_BYTES
-# A second client's whole SMTP transaction (two statements included) normally takes a few ms; on
-# a busy shared 2-core box allow much more, yet less than the 5 s the slow mail below takes to be
-# read, or the ~7 s aiosmtpd's line-by-line reader held everyone on a 1 MB mail of empty lines.
-AT_ONCE = 2.5
-SLOW = 5
+# "At once" for a second client's whole SMTP transaction (a connection and two statements on the
+# database included): 1 s more than three times the same transaction took just before, on its
+# own (a few ms on a quiet box, far more on a busy shared one), never more than SLOW - 2 s. The
+# old listener held it for the whole slow read (SLOW), or ~7 s for a 1 MB mail of empty lines
+# (aiosmtpd's line-by-line reader).
+SLOW = 8
+
+
+def at_once(port: int, rcpt: str) -> float:
+    alone = max(timed(port, rcpt, message("明日", msgid=f"<alone{n}@example.jp>"))[0] for n in range(2))
+    return min(1.0 + 3 * alone, SLOW - 2)
 
 
 @pytest.fixture(autouse=True)
@@ -134,6 +140,7 @@ def test_a_slow_mail_never_holds_another_clients_250(listener, cast, monkeypatch
 
     monkeypatch.setattr(smtp, "mail_shape_check", slow_check, raising=False)
     alice = address(cast["alice"])
+    limit = at_once(listener, address(cast["bob"]))
     slow = SLOW_MARK + b"\r\n" + message("明日の午前10時で", msgid="<slow@example.jp>")
     slow_answer: list[tuple[float, int]] = []
     sender = threading.Thread(target=lambda: slow_answer.append(timed(listener, alice, slow)))
@@ -141,7 +148,7 @@ def test_a_slow_mail_never_holds_another_clients_250(listener, cast, monkeypatch
     time.sleep(0.5)  # the slow mail is in its DATA now
     seconds, code = timed(listener, address(cast["bob"]), message("代車はありますか", msgid="<quick@example.jp>"))
     sender.join(timeout=30)
-    assert code == 250 and seconds < AT_ONCE
+    assert code == 250 and seconds < limit
     assert slow_answer and slow_answer[0][1] == 250
 
 
@@ -160,6 +167,7 @@ def _at_the_cap(name: str) -> bytes:
 def test_hostile_mail_at_the_cap_while_a_second_client_gets_250_at_once(listener, cast, name):
     hostile_mail = _at_the_cap(name)
     alice, bob = address(cast["alice"]), address(cast["bob"])
+    limit = at_once(listener, bob)
     answers: list[tuple[float, int]] = []
     senders = [threading.Thread(target=lambda: answers.append(timed(listener, alice, hostile_mail))) for _ in range(3)]
     for sender in senders:
@@ -168,7 +176,7 @@ def test_hostile_mail_at_the_cap_while_a_second_client_gets_250_at_once(listener
     for sender in senders:
         sender.join(timeout=60)
     assert [code for _seconds, code in quick] == [250, 250, 250]
-    assert max(seconds for seconds, _code in quick) < AT_ONCE
+    assert max(seconds for seconds, _code in quick) < limit
     # 500: a line over RFC 5321's 1,000 octets, refused by aiosmtpd while reading (its own bound).
     assert len(answers) == 3 and {code for _seconds, code in answers} <= {250, 500, 554}
     # The worker's part: every stored mail read within bounded time, none left unprocessed.
@@ -177,7 +185,7 @@ def test_hostile_mail_at_the_cap_while_a_second_client_gets_250_at_once(listener
     assert time.perf_counter() - started < 30
     assert ReceivedMail.objects.filter(status="received").count() == 0
     assert outcome["failed"] == 0
-    assert Reply.objects.filter(notice=cast["bob"]).count() == 3
+    assert Reply.objects.filter(notice=cast["bob"]).count() == 5  # the two alone and the three quick
 
 
 # --- Point 3: plain 554 for shapes past the bounds; NUL bytes never make a 451 loop ---------
