@@ -24,6 +24,7 @@ from notifications.parsing import mime
 from notifications.services.inbound_mail import (
     MAX_ATTEMPTS,
     received_mail_process,
+    received_mail_purge,
     received_mail_requeue_stuck,
 )
 from tests.auth import login_staff
@@ -348,3 +349,12 @@ def test_empty_data_and_a_line_too_long(listener, cast):
     too_long = b"Subject: x\r\n\r\n" + b"y" * 1200 + b"\r\n.\r\nQUIT\r\n"
     assert _conversation(listener, address(cast["alice"]), too_long)[5].startswith(b"500 Line too long")
     assert not ReceivedMail.objects.exists()
+
+
+def test_finished_mail_is_purged_after_its_keeping_time_and_waiting_mail_is_kept(cast, settings):
+    settings.RECEIVED_MAIL_KEEP_DAYS = 90
+    old_done, old_waiting, recent = (_stored(cast, digest=d) for d in ("done", "waiting", "recent"))
+    ReceivedMail.objects.filter(pk=old_done.pk).update(status="processed")
+    ReceivedMail.objects.filter(pk__in=[old_done.pk, old_waiting.pk]).update(received_at=jst(TUESDAY, 11) - dt.timedelta(days=91))
+    assert received_mail_purge() == 1
+    assert set(ReceivedMail.objects.values_list("pk", flat=True)) == {old_waiting.pk, recent.pk}
