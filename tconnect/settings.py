@@ -177,6 +177,8 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # 401/403/404/429/503 on every operation they can answer (generated clients handle them).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "dealers.api.schema.error_answers"],
     # The DCM reports the smart-key battery as ok/low/unknown; the health report grades it
     # differently: name both sets so the OpenAPI enums do not collide.
     "ENUM_NAME_OVERRIDES": {

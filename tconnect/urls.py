@@ -10,6 +10,9 @@ from notifications import urls as notifications_urls
 from notifications.views import operations as notifications_operations
 from vehicles import urls as vehicles_urls
 
+# A database or broker outage: JSON 503 on API paths, a short 503 page on the portal (dealers.views.errors).
+handler500 = "dealers.views.errors.server_error"
+
 api_v1 = [
     path("", include("vehicles.api.urls")),
     path("", include("notifications.api.urls")),

@@ -59,3 +59,54 @@ def test_spectacular_command_validates_without_warnings(tmp_path):
     target = tmp_path / "openapi.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     assert "/api/v1/dcm/identity/" in yaml.safe_load(target.read_text())["paths"]
+
+
+# --- the answers a generated client must handle (issue 12 point 7) --------------------------
+
+
+def _responses(schema: dict, path: str, method: str) -> dict:
+    return schema["paths"][path][method]["responses"]
+
+
+def test_every_operation_documents_its_error_answers(schema):
+    error = {"$ref": "#/components/schemas/Error"}
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert responses["503"]["content"]["application/json"]["schema"] == error, (path, method)
+            assert "Retry-After" in responses["503"]["headers"]
+            if {} not in operation.get("security", [{}]):
+                assert {"401", "403"} <= set(responses), (path, method)
+            if "{" in path:
+                assert "404" in responses, (path, method)
+    owner = _responses(schema, "/api/v1/me/vehicles/{id}/health/", "get")
+    assert "another dealer" in owner["404"]["description"] and "401" in owner
+
+
+def test_429_is_documented_exactly_where_a_view_throttles(schema, settings):
+    assert not any("429" in op["responses"] for ops in schema["paths"].values() for op in ops.values())
+    from rest_framework.throttling import AnonRateThrottle
+
+    from vehicles.api.telemetry import DcmTelemetryApi
+
+    DcmTelemetryApi.throttle_classes = [AnonRateThrottle]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10/minute"}}
+    try:
+        from drf_spectacular.generators import SchemaGenerator
+
+        generated = SchemaGenerator().get_schema(request=None, public=True)
+    finally:
+        del DcmTelemetryApi.throttle_classes
+    answers = generated["paths"]["/api/v1/dcm/telemetry/"]["post"]["responses"]
+    assert "Retry-After" in answers["429"]["headers"]
+    assert "429" not in generated["paths"]["/api/v1/me/vehicles/"]["get"]["responses"]
+
+
+def test_the_telemetry_operation_documents_its_limits_and_refusals(schema):
+    operation = schema["paths"]["/api/v1/dcm/telemetry/"]["post"]
+    assert {"200", "201", "400", "401", "403", "409", "415", "503"} <= set(operation["responses"])
+    for limit in ("500 readings", "5 minutes ahead", "400 days", "1-64 characters", "more than 5 km", "409"):
+        assert limit in operation["description"], limit
+    body = schema["components"]["schemas"]["TelemetryBatchDocRequest"]["properties"]["readings"]
+    assert (body["minItems"], body["maxItems"]) == (1, 500)

@@ -216,6 +216,7 @@ ROUTE_FILLERS: dict[str, dict[str, Filler]] = {
     "api-staff-vehicle": {"pk": KWARG_FILLERS["vehicle_id"]},
     "api-staff-vehicle-health": {"pk": KWARG_FILLERS["vehicle_id"]},
     "api-owner-vehicle-health": {"pk": KWARG_FILLERS["vehicle_id"]},
+    "api-owner-vehicle-service-history": {"pk": KWARG_FILLERS["vehicle_id"]},
     "api-owner-inbox-item": {"pk": Filler(lambda c: c.notice.pk)},
     "api-owner-inbox-read": {"pk": Filler(lambda c: c.notice.pk)},
     "api-dcm-inbox-item": {"pk": Filler(lambda c: c.notice.pk)},

@@ -28,6 +28,7 @@ class FunnelDay(models.Model):
     replied = models.PositiveIntegerField(_("replied"))
     booked = models.PositiveIntegerField(_("booked"))
     visited = models.PositiveIntegerField(_("visited"))
+    bounced = models.PositiveIntegerField(_("e-mail bounced"), default=0)
     refreshed_at = models.DateTimeField(_("refreshed at"))
 
     class Meta:

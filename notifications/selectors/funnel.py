@@ -7,7 +7,8 @@ Definitions (per notice whose send date is in the period):
 - delivered / read: at least one channel delivered (or read) / read;
 - replied: the owner replied to it (any channel);
 - booked: an appointment was made from it and not cancelled;
-- visited: that appointment reached "arrived" or "completed".
+- visited: that appointment reached "arrived" or "completed";
+- bounced: its e-mail copy came back (a hard or soft bounce, notifications.services.bounces).
 The store is the car's remote-maintenance store when the day rows were last counted.
 """
 
@@ -23,12 +24,21 @@ from django.utils.translation import gettext_lazy as _
 
 from dealers.models import User
 from dealers.selectors.access import staff_scope
-from notifications.models import Delivery, DeliveryStatus, FunnelDay, Notice, NoticeKind, NoticeStatus, Reply
+from notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    FunnelDay,
+    MailBounce,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+    Reply,
+)
 from vehicles.models import Appointment, AppointmentState
 
 # Literal so that row[step] type-checks on the .values() rows below.
-Step = Literal["sent", "delivered", "read", "replied", "booked", "visited"]
-STEPS: tuple[Step, ...] = ("sent", "delivered", "read", "replied", "booked", "visited")
+Step = Literal["sent", "delivered", "read", "replied", "booked", "visited", "bounced"]
+STEPS: tuple[Step, ...] = ("sent", "delivered", "read", "replied", "booked", "visited", "bounced")
 STEP_LABELS = {
     "sent": _("Sent"),
     "delivered": _("Delivered"),
@@ -36,6 +46,7 @@ STEP_LABELS = {
     "replied": _("Replied"),
     "booked": _("Booked"),
     "visited": _("Visited"),
+    "bounced": _("E-mail bounced"),
 }
 FUNNEL_KINDS = (
     NoticeKind.SHAKEN, NoticeKind.PERIODIC, NoticeKind.MAINTENANCE, NoticeKind.RECALL, NoticeKind.EVENT, NoticeKind.WARNING,
@@ -54,6 +65,7 @@ class FunnelRow:
     replied: int
     booked: int
     visited: int
+    bounced: int = 0
     refreshed_at: dt.datetime | None = None
 
     def steps(self) -> list[tuple[str, str, int]]:
@@ -73,6 +85,7 @@ def funnel_aggregate(notices: QuerySet[Notice], *group_by: str) -> QuerySet:
             is_replied=Exists(Reply.objects.filter(notice=OuterRef("pk"))),
             is_booked=Exists(appointments),
             is_visited=Exists(appointments.filter(state__in=[AppointmentState.ARRIVED, AppointmentState.COMPLETED])),
+            is_bounced=Exists(MailBounce.objects.filter(delivery__notice=OuterRef("pk"))),
         )
         .values(*group_by)
         .annotate(
@@ -82,6 +95,7 @@ def funnel_aggregate(notices: QuerySet[Notice], *group_by: str) -> QuerySet:
             replied=Count("id", filter=Q(is_replied=True)),
             booked=Count("id", filter=Q(is_booked=True)),
             visited=Count("id", filter=Q(is_visited=True)),
+            bounced=Count("id", filter=Q(is_bounced=True)),
         )
         .order_by()
     )

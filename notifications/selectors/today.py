@@ -18,6 +18,7 @@ from dealers.models import Role, Store, User
 from dealers.selectors.access import StaffScope, staff_scope
 from dealers.selectors.calendar import BUSINESS_TZ
 from notifications.models import DealerEvent, DealerEventStatus, Inquiry, InquiryStatus, Notice, NoticeKind, Reply
+from notifications.selectors.bounces import undeliverable_recently
 from vehicles.models import Appointment, AppointmentState, Assignee, FollowUpStatus, Vehicle
 from vehicles.selectors.followups import followups_for
 from vehicles.selectors.maintenance import due_not_booked
@@ -70,6 +71,7 @@ class TodayBoard:
     events: list[DealerEvent] = field(default_factory=list)
     lapsing: Capped = field(default_factory=Capped)
     condition_due: Capped = field(default_factory=Capped)
+    bounced: Capped = field(default_factory=Capped)  # addresses that became undeliverable lately
 
     def appointments_on(self, day: dt.date) -> list[Appointment]:
         return [a for a in self.appointments if a.starts_at.astimezone(BUSINESS_TZ).date() == day]
@@ -196,4 +198,5 @@ def today_board(user: User, *, now: dt.datetime | None = None) -> TodayBoard:
     )
     board.lapsing = _lapsing(scope, today)
     board.condition_due = _condition_due(scope, today)
+    board.bounced = Capped.of(undeliverable_recently(scope, now=now))
     return board

@@ -10,7 +10,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from notifications.models import Channel, DeliveryStatus, FunnelDay
+from notifications.models import Channel, DeliveryStatus, FunnelDay, MailBounce
 from notifications.selectors.funnel import notice_funnel
 from notifications.services.funnel import funnel_days_refresh, funnel_days_refresh_recent
 from tests.portal.builders import appointment, notice, reply
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def history(cast):
     """Store 1: four shaken notices — one read, replied, booked and visited; one read and
-    replied; one delivered; one cancelled. Store 2: one recall notice delivered. B: one notice."""
+    replied; one delivered whose e-mail bounced; one cancelled. Store 2: one recall notice delivered. B: one notice."""
     soon = timezone.now() + dt.timedelta(days=3)
     visited = notice(plated_vehicle(store=cast.store1), deliveries={Channel.APP: DeliveryStatus.READ, Channel.EMAIL: DeliveryStatus.DELIVERED})
     reply(visited)
@@ -30,7 +30,9 @@ def history(cast):
     replied = notice(plated_vehicle(store=cast.store1), deliveries={Channel.NAVI: DeliveryStatus.READ})
     reply(replied, intent="ask")
     appointment(replied.vehicle, starts_at=soon, state="cancelled", notice_=replied)
-    notice(plated_vehicle(store=cast.store1))
+    bounced = notice(plated_vehicle(store=cast.store1), deliveries={Channel.APP: DeliveryStatus.DELIVERED, Channel.EMAIL: DeliveryStatus.FAILED})
+    MailBounce.objects.create(delivery=bounced.deliveries.get(channel=Channel.EMAIL), kind="hard", status="5.1.1", received_at=timezone.now(),
+                              dedupe_key="results-test")
     notice(plated_vehicle(store=cast.store1), status="cancelled", deliveries={})
     notice(plated_vehicle(store=cast.store2), kind="recall", stage="r0")
     notice(plated_vehicle(store=cast.other_store))
@@ -45,7 +47,7 @@ def test_funnel_counts_each_step(cast, history):
     today = timezone.localdate()
     rows = notice_funnel(cast.alice, date_from=today - dt.timedelta(days=1), date_to=today)
     by_key = {(r.kind, r.store_name): steps(r) for r in rows}
-    assert by_key == {("shaken", "品川店"): (3, 3, 2, 2, 1, 1), ("recall", "大井店"): (1, 1, 0, 0, 0, 0)}
+    assert by_key == {("shaken", "品川店"): (3, 3, 2, 2, 1, 1, 1), ("recall", "大井店"): (1, 1, 0, 0, 0, 0, 0)}
 
 
 def test_funnel_is_one_query_and_scoped(cast, history, django_assert_num_queries):
@@ -85,7 +87,7 @@ def test_csv_export_streams_the_rows(cast, as_alice, history):
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert len(rows) == 3 and rows[0][0] and [r[2:] for r in rows[1:]] == [["1", "1", "0", "0", "0", "0"], ["3", "3", "2", "2", "1", "1"]]
+    assert len(rows) == 3 and rows[0][0] and [r[2:] for r in rows[1:]] == [["1", "1", "0", "0", "0", "0", "0"], ["3", "3", "2", "2", "1", "1", "1"]]
 
 
 def test_results_are_not_for_the_call_center(as_carol):
@@ -114,7 +116,7 @@ def test_a_refresh_recounts_what_changed_since_and_is_idempotent(cast, history):
     assert {(r.kind, r.store_name): steps(r) for r in notice_funnel(cast.alice, date_from=today, date_to=today)} == before
     funnel_days_refresh(since=today, until=today)
     after = {(r.kind, r.store_name): steps(r) for r in notice_funnel(cast.alice, date_from=today, date_to=today)}
-    assert after == {("shaken", "品川店"): (4, 4, 2, 3, 2, 1), ("recall", "大井店"): (2, 2, 0, 0, 0, 0)}
+    assert after == {("shaken", "品川店"): (4, 4, 2, 3, 2, 1, 1), ("recall", "大井店"): (2, 2, 0, 0, 0, 0, 0)}
 
 
 def test_a_refresh_leaves_other_days_alone(cast, history):

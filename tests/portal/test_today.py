@@ -98,11 +98,11 @@ def test_today_query_count_is_fixed(cast, as_alice, django_assert_num_queries):
     _busy_store(cast.store1, 1)
     as_alice.get("/today/")
     # session, user, follow-ups, appointments, requests, inquiries, replies, reminders, events, lapsing,
-    # due by condition
-    with django_assert_num_queries(11):
+    # due by condition, e-mail bounces
+    with django_assert_num_queries(12):
         as_alice.get("/today/")
     _busy_store(cast.store2, 6)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = as_alice.get("/today/")
     assert response.context["board"].inquiries.total == 7
 
@@ -113,9 +113,9 @@ def test_full_lists_are_counted_apart_at_a_fixed_cost(cast, as_alice, django_ass
     monkeypatch.setattr(notifications.selectors.today, "LIST_CAP", 3)
     _busy_store(cast.store1, 7)
     as_alice.get("/today/")
-    # The eleven queries above, plus one count for each full list: follow-ups, requests,
+    # The twelve queries above, plus one count for each full list: follow-ups, requests,
     # inquiries, replies, lapsing.
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         board = as_alice.get("/today/").context["board"]
     assert len(board.inquiries.items) == 3 and board.inquiries.total == 7
     assert len(board.requested.items) == 3 and board.requested.total == 7

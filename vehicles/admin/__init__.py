@@ -1,3 +1,12 @@
 """Django admin of the vehicles layer, one module per capability (imported here so Django finds them)."""
 
-from vehicles.admin import appointments, customers, followups, maintenance, recalls, telemetry, vehicles  # noqa: F401
+from vehicles.admin import (  # noqa: F401
+    appointments,
+    customers,
+    followups,
+    maintenance,
+    recalls,
+    service_records,
+    telemetry,
+    vehicles,
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -20,7 +20,13 @@ from rest_framework.views import APIView
 
 from vehicles.api.dcm_auth import DcmCredentialAuthentication
 from vehicles.api.permissions import IsVehicle
-from vehicles.parsing.telemetry import MAX_READINGS, BatchInvalid
+from vehicles.parsing.telemetry import (
+    MAX_FUTURE,
+    MAX_READINGS,
+    ODOMETER_BACKWARD_TOLERANCE_KM,
+    BatchInvalid,
+    VinMismatch,
+)
 from vehicles.services.telemetry import telemetry_batch_ingest
 from vehicles.services.warning_hooks import warnings_opened
 
@@ -35,6 +41,18 @@ class TelemetryReadingDoc(serializers.Serializer):
     dtcs_stored = serializers.ListField(child=serializers.RegexField(r"^[PCBU][0-3][0-9A-F]{3}$"), required=False)
     dtcs_pending = serializers.ListField(child=serializers.RegexField(r"^[PCBU][0-3][0-9A-F]{3}$"), required=False)
     third_party_device = serializers.BooleanField(required=False)
+
+
+TELEMETRY_LIMITS = (
+    "Limits (a batch breaking one is refused whole with 400 and field messages; nothing is stored): "
+    f"1 to {MAX_READINGS} readings per batch; `recorded_at` with a UTC offset, at most "
+    f"{int(MAX_FUTURE.total_seconds() // 60)} minutes ahead of the server and not older than the telemetry "
+    "retention (TELEMETRY_RETENTION_DAYS, 400 days by default); `message_id` 1-64 characters of "
+    "`A-Za-z0-9._:-`, unique per car (a resend answers 200 with the first result); the "
+    "times in a batch are distinct and, in time order, its odometer may not fall by more than "
+    f"{ODOMETER_BACKWARD_TOLERANCE_KM} km; unknown fields are refused; "
+    "`vin` 17 characters, and the car's own (else 409)."
+)
 
 
 class TelemetryBatchDoc(serializers.Serializer):
@@ -86,12 +104,24 @@ class DcmTelemetryApi(APIView):
     renderer_classes = [JSONRenderer]
     content_negotiation_class = _JsonOnly
 
-    @extend_schema(request=TelemetryBatchDoc, responses={201: TelemetryResultDoc, 200: TelemetryResultDoc})
+    @extend_schema(
+        request=TelemetryBatchDoc,
+        responses={
+            201: TelemetryResultDoc,
+            200: TelemetryResultDoc,
+            400: OpenApiResponse(description="The batch breaks a limit or rule; the body names each field (nothing stored)."),
+            409: OpenApiResponse(description="The batch's `vin` is not this credential's car: nothing stored, the dealer is told."),
+            415: OpenApiResponse(description="Not `application/json`."),
+        },
+        description=TELEMETRY_LIMITS,
+    )
     def post(self, request):
         try:
             result = telemetry_batch_ingest(vehicle=request.user.vehicle, data=request.data)
         except BatchInvalid as invalid:
             return Response(invalid.errors, status=status.HTTP_400_BAD_REQUEST)
+        except VinMismatch as mismatch:
+            return Response(mismatch.errors, status=status.HTTP_409_CONFLICT)
         if result.created and result.warnings_opened:  # e-Care: warning notices and follow-ups
             warnings_opened(vehicle_id=request.user.vehicle.pk)
         body = {

@@ -83,6 +83,12 @@ class Vehicle(models.Model):
         Store, on_delete=models.PROTECT, null=True, blank=True, related_name="vehicles", verbose_name=_("remote-maintenance store")
     )
     third_party_obd_device = models.BooleanField(_("third-party OBD-II device detected"), default=False)
+    # Its DCM sent telemetry with another car's VIN (DCM moved to another car?): the batches were
+    # refused (409, nothing stored) and the dealer sees this until it is cleared in the admin.
+    dcm_vin_mismatch = models.CharField(
+        _("VIN of another car sent by its DCM"), max_length=17, blank=True, default="", db_default=""
+    )
+    dcm_vin_mismatch_at = models.DateTimeField(_("another car's VIN last sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

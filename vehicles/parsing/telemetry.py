@@ -71,6 +71,18 @@ class BatchInvalid(Exception):
         self.errors = errors
 
 
+class VinMismatch(Exception):
+    """A well-formed batch whose VIN is not the credential's car (a 409: nothing stored)."""
+
+    def __init__(self, *, expected: str, reported: str):
+        super().__init__(f"VIN {reported} is not this car's ({expected})")
+        self.expected, self.reported = expected, reported
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return {"vin": [_("This batch names another car (VIN %(vin)s): nothing was stored, and the dealer was told.") % {"vin": self.reported}]}
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedBatch:
     message_id: str

@@ -18,11 +18,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 
+from dealers.services.audit import audit_record
 from vehicles.models import Vehicle
 from vehicles.parsing.telemetry import (
     R_TIME,
     ROW_COLUMNS,
+    VIN_RE,
     ParsedBatch,
+    VinMismatch,
     batch_parse,
 )
 from vehicles.parsing.telemetry_vocabulary import THIRD_PARTY_DEVICE_CODE, code_kind, lamp_code
@@ -54,7 +57,7 @@ WITH claim AS (
     ON CONFLICT (vehicle_id, message_id) DO NOTHING
     RETURNING id
 )
-SELECT (SELECT id FROM claim), s.last_recorded_at, s.odometer_km, s.lamps, s.dtcs_stored, s.third_party_device
+SELECT (SELECT id FROM claim), s.last_recorded_at, s.odometer_km, s.lamps, s.dtcs_stored, s.third_party_device, s.vin
 FROM (VALUES (1)) AS one LEFT JOIN vehicles_vehiclestate s ON s.vehicle_id = %(vehicle)s
 """
 
@@ -152,11 +155,28 @@ def telemetry_batch_ingest(*, vehicle: Vehicle, data: Any, now: dt.datetime | No
     parsed = batch_parse(data, now=now, retention_days=settings.TELEMETRY_RETENTION_DAYS)
     try:
         return _ingest(vehicle, parsed, now)
+    except VinMismatch as mismatch:
+        _flag_vin_mismatch(vehicle, mismatch.reported, now)
+        raise
     except IntegrityError as error:
         if getattr(error.__cause__, "sqlstate", None) != "23514":  # no partition for the row
             raise
     telemetry_partitions_ensure()
     return _ingest(vehicle, parsed, now)
+
+
+@transaction.atomic
+def _flag_vin_mismatch(vehicle: Vehicle, reported: str, now: dt.datetime) -> None:
+    """The car is flagged for its dealer (the DCM may have been moved to another car); the first
+    time a VIN is flagged it is also an audit entry."""
+    changed = Vehicle.objects.filter(pk=vehicle.pk).exclude(dcm_vin_mismatch=reported).update(
+        dcm_vin_mismatch=reported, dcm_vin_mismatch_at=now
+    )
+    if changed:
+        audit_record(action="vehicle.dcm_vin_mismatch", target=vehicle, actor=None, company=vehicle.company_id, vin=reported)
+    else:
+        Vehicle.objects.filter(pk=vehicle.pk).update(dcm_vin_mismatch_at=now)
+    vehicle.dcm_vin_mismatch, vehicle.dcm_vin_mismatch_at = reported, now
 
 
 class _PreparingCursor(psycopg.Cursor):
@@ -192,7 +212,8 @@ def _ingest(vehicle: Vehicle, parsed: ParsedBatch, now: dt.datetime) -> BatchRes
             cursor.execute(
                 _CLAIM_SQL, {"vehicle": vehicle.pk, "message_id": parsed.message_id, "now": now, "accepted": len(parsed.rows)}
             )
-            batch_id, state_time, _state_odometer, state_lamps, state_dtcs, state_third_party = cursor.fetchone()
+            batch_id, state_time, _state_odometer, state_lamps, state_dtcs, state_third_party, state_vin = cursor.fetchone()
+        _check_vin(vehicle, parsed.vin, state_vin)  # raises before anything is kept (the claim rolls back)
         if batch_id is None:
             return _original(cursor, vehicle, parsed.message_id)
         # An odometer far below the last state is stored, not refused: the meter or the DCM was
@@ -252,6 +273,21 @@ def _original(cursor, vehicle: Vehicle, message_id: str) -> BatchResult:
     cursor.execute(_ORIGINAL_SQL, [vehicle.pk, message_id])
     accepted, opened, closed = cursor.fetchone()
     return BatchResult(message_id, accepted, list(opened), list(closed), created=False)
+
+
+def car_vin(vehicle: Vehicle, state_vin: str | None) -> str:
+    """The car's VIN as far as we know it: its chassis number when that is a VIN (imported cars),
+    else the VIN its DCM first reported (Japanese chassis numbers such as ZVW50-1234567 are not
+    VINs); "" before any was reported."""
+    if VIN_RE.match(vehicle.chassis_number):
+        return vehicle.chassis_number
+    return state_vin or ""
+
+
+def _check_vin(vehicle: Vehicle, reported: str, state_vin: str | None) -> None:
+    expected = car_vin(vehicle, state_vin)
+    if reported and expected and reported != expected:
+        raise VinMismatch(expected=expected, reported=reported)
 
 
 def _reported_codes(latest: tuple) -> list[str]:
