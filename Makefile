@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-faults test-fast lint typecheck bench messages manage clean screenshots
+.PHONY: install run test test-faults test-scale test-fast lint typecheck bench messages manage clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ run: $(STAMP)
 test: $(STAMP)
 	@.ci/chromium
 	@$(PY) -m pytest -p xdist -n 2 --dist loadfile $(PYTEST_ARGS)
+
+## Many machines, tested here with real servers (docs/scaling.md): PgBouncer, a streaming replica,
+## worker nodes on RabbitMQ and Redis killed mid-burst, two web nodes. Needs Debian's pgbouncer and
+## the machine's RabbitMQ (5672) and Redis (6379).
+## Sizes: SCALE_OUTBOX=100000 SCALE_REPLIES=2000 for the issue's full burst (CI runs the defaults).
+SCALE_OUTBOX ?= 10000
+SCALE_REPLIES ?= 2000
+test-scale: $(STAMP)
+	@TCONNECT_TEST_SCALE=1 TCONNECT_SCALE_OUTBOX=$(SCALE_OUTBOX) TCONNECT_SCALE_REPLIES=$(SCALE_REPLIES) \
+		$(PY) -m pytest -p no:xdist -q -s tests/scale $(PYTEST_ARGS)
 
 ## Fault tests (minutes): kill -9 the worker during the 1st of the month's mail, count at a sink.
 test-faults: $(STAMP)

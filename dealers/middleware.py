@@ -23,12 +23,22 @@ from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from prometheus_client import Counter, Histogram
+
+from dealers.selectors.replica import (
+    note_write,
+    reading_from_replica,
+    replica_configured,
+    replica_reads_enable,
+    replica_reads_reset,
+    replica_usable,
+)
 
 MFA_SESSION_KEY = "mfa_ok"
 
@@ -131,6 +141,48 @@ class RequestContextMiddleware:
 
 def _forget_request_id(**_kwargs) -> None:
     current_request_id.set("")
+    replica_reads_reset()
 
 
 request_finished.connect(_forget_request_id, dispatch_uid="dealers.middleware.forget_request_id")
+
+
+# --- Heavy reads from the replica (dealers.selectors.replica) -------------------------------------
+_SAFE_METHODS = {"GET", "HEAD"}
+
+
+class ReplicaReadsMiddleware:
+    """Turns replica reads on for a GET of a view in DATABASE_REPLICA_VIEWS when the replica
+    has the user's last write and does not lag; after any other request of a signed-in user,
+    notes the WAL position their next reads must see. Does nothing without a replica."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.enabled = replica_configured()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self.enabled:
+            return self.get_response(request)
+        replica_reads_reset()
+        try:
+            response = self.get_response(request)
+        finally:
+            used_replica = reading_from_replica()
+            replica_reads_reset()
+        user = getattr(request, "user", None)
+        if request.method not in _SAFE_METHODS and user is not None and user.is_authenticated:
+            note_write(user.pk)
+        response["X-Read-From"] = "replica" if used_replica else "primary"
+        return response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if not self.enabled or request.method not in _SAFE_METHODS:
+            return None
+        match = request.resolver_match
+        if match is None or match.view_name not in settings.DATABASE_REPLICA_VIEWS:
+            return None
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        if replica_usable(user_id):
+            replica_reads_enable()
+        return None

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from tconnect.env import cache_from_url, database_from_url, email_from_url, env_bool, env_int, env_list, env_str
 
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     # First: the request id (X-Request-ID, logs) and the request figures of /metrics.
     "dealers.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -84,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "dealers.middleware.StaffMFARequiredMiddleware",
+    # Last: it decides per view (process_view) whether heavy reads may come from the replica.
+    "dealers.middleware.ReplicaReadsMiddleware",
 ]
 ROOT_URLCONF = "tconnect.urls"
 WSGI_APPLICATION = "tconnect.wsgi.application"
@@ -98,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     }
@@ -114,6 +120,33 @@ DATABASES = {
         # `.iterator()` results client-side in chunks instead (docs/scaling.md).
         "DISABLE_SERVER_SIDE_CURSORS": env_bool("DATABASE_PGBOUNCER", False),
     }
+}
+# The telemetry hot path prepares its statements (vehicles.services.telemetry.prepared_cursor).
+# PgBouncer in transaction pooling keeps prepared statements only from 1.21 on, with
+# max_prepared_statements set: say so with DATABASE_PGBOUNCER_PREPARED=1 (Debian 12 ships 1.18).
+DATABASE_PREPARED_STATEMENTS = not env_bool("DATABASE_PGBOUNCER", False) or env_bool("DATABASE_PGBOUNCER_PREPARED", False)
+# A streaming replica for the portal's heavy reads (dealers.selectors.replica): the views named
+# here, on GET, when the replica has the user's last write and lags less than the set seconds.
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = {
+        **database_from_url(_replica_url),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["dealers.selectors.replica.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 5, minimum=0)
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 300, minimum=1)
+DATABASE_REPLICA_VIEWS = {
+    "vehicles:list",
+    "recalls:campaigns",
+    "recalls:campaign",
+    "notifications:results",
+    "notifications:results_csv",
+    "notifications:events",
+    "api-staff-vehicles",
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -266,6 +299,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# On RabbitMQ the two queues are quorum queues (replicated, durable; Celery then uses per-consumer
+# prefetch instead of global QoS) on topic exchanges (Celery's native delayed delivery for retries
+# with a countdown needs them), and publishes wait for the broker's confirm, so with acks late a
+# message survives a broker node and a worker node lost mid-task (tests/scale/test_workers.py).
+# An existing classic queue of the same name must be deleted first (RabbitMQ refuses to redeclare).
+_amqp_broker = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="topic" if _amqp_broker else "direct"), routing_key=name,
+          queue_arguments={"x-queue-type": "quorum"} if _amqp_broker else None)
+    for name in ("celery", "bulk")
+]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True} if _amqp_broker else {}
 # Every task by name, with its queue. `bulk` takes the work measured in seconds (the daily run,
 # aggregations, a dealer event's audience) away from the replies and warnings of `celery` (Celery's
 # default queue name).
@@ -374,6 +420,23 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts and style sheets only from this site or with the
+# response's nonce (`{{ CSP_NONCE }}`); no inline event handlers. Style attributes stay allowed
+# (`style-src-attr`): the bar widths of Results and recalls and the e-mail previews use them, and
+# an attribute cannot run script. Images may be data: URIs (the TOTP QR code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 # Load balancers probe over plain HTTP on the private network; a redirect would fail the probe.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 X_FRAME_OPTIONS = "DENY"

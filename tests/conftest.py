@@ -9,6 +9,10 @@ import pytest
 
 from tconnect.env import database_from_url
 
+# The scale tests (tests/scale: their own PostgreSQL pair, PgBouncer, brokers, several worker and
+# web nodes) run under `make test-scale`, not in `make test`.
+collect_ignore = [] if os.environ.get("TCONNECT_TEST_SCALE") else ["scale"]
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):

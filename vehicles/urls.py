@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vehicles.views import followups, maintenance, recalls, service_records, vehicles
+from vehicles.views import capacity, followups, maintenance, recalls, service_records, vehicles
 
 app_name = "vehicles"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("maintenance/new/", maintenance.item_edit, name="maintenance_item_new"),
     path("maintenance/<int:maintenance_item_id>/", maintenance.item_edit, name="maintenance_item"),
     path("<int:vehicle_id>/service-records/new/", service_records.service_record_new, name="service_record_new"),
+    path("work-types/", capacity.work_types_view, name="work_types"),
     # e-Care follow-ups (call-center agents too: tests/test_outsider_walk.py CALL_CENTER_ROUTES).
     path("followups/", followups.followup_queue_view, name="followups"),
     path("followups/<int:followup_id>/", followups.followup_detail, name="followup"),

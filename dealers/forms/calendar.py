@@ -60,7 +60,11 @@ class WeeklyHoursForm(forms.Form):
 class CapacityForm(forms.ModelForm):
     class Meta:
         model = Store
-        fields = ["service_bays", "slot_minutes", "closed_on_national_holidays"]
+        fields = ["service_bays", "slot_minutes", "day_places", "closed_on_national_holidays"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day_places"].required = False  # left blank: unchanged
 
 
 class ClosingRuleForm(forms.ModelForm):

@@ -45,6 +45,10 @@ class Store(models.Model):
     slot_minutes = models.PositiveSmallIntegerField(
         _("slot length (minutes)"), default=60, validators=[MinValueValidator(15), MaxValueValidator(480)]
     )
+    # Cars left for the day (a work type that occupies a day, e.g. shaken): how many a day.
+    day_places = models.PositiveSmallIntegerField(
+        _("cars left for the day (per day)"), default=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

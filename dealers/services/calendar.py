@@ -50,19 +50,23 @@ def store_hours_set(*, store: Store, hours: Mapping[int, Hours | None], actor: U
 
 @transaction.atomic
 def store_capacity_set(
-    *, store: Store, service_bays: int, slot_minutes: int, closed_on_national_holidays: bool, actor: User | None
+    *, store: Store, service_bays: int, slot_minutes: int, closed_on_national_holidays: bool, actor: User | None,
+    day_places: int | None = None,
 ) -> Store:
-    """Bays and slot length for service appointments, and the national-holiday setting."""
+    """Bays, slot length and cars left per day for service appointments, and the
+    national-holiday setting."""
     locked = Store.objects.select_for_update().get(pk=store.pk)
     previous = {"service_bays": locked.service_bays, "slot_minutes": locked.slot_minutes,
-                "closed_on_national_holidays": locked.closed_on_national_holidays}
+                "day_places": locked.day_places, "closed_on_national_holidays": locked.closed_on_national_holidays}
     locked.service_bays, locked.slot_minutes = service_bays, slot_minutes
+    if day_places is not None:
+        locked.day_places = day_places
     locked.closed_on_national_holidays = closed_on_national_holidays
-    others = [f.name for f in Store._meta.fields if f.name not in ("service_bays", "slot_minutes")]
+    others = [f.name for f in Store._meta.fields if f.name not in ("service_bays", "slot_minutes", "day_places")]
     locked.full_clean(exclude=others, validate_unique=False, validate_constraints=False)
-    locked.save(update_fields=["service_bays", "slot_minutes", "closed_on_national_holidays"])
+    locked.save(update_fields=["service_bays", "slot_minutes", "day_places", "closed_on_national_holidays"])
     audit_record(action="store.capacity", target=locked, actor=actor, company=locked.company_id,
-                 previous=previous, service_bays=service_bays, slot_minutes=slot_minutes,
+                 previous=previous, service_bays=service_bays, slot_minutes=slot_minutes, day_places=locked.day_places,
                  closed_on_national_holidays=closed_on_national_holidays)
     return locked
 

@@ -88,6 +88,7 @@ def stage_label(kind: str, stage: str) -> str:
             "proposed": _("other times proposed"),
             "cancelled": _("booking cancelled"),
             "changed": _("booking changed"),
+            "moved": _("booking moved by the store"),
             "alternatives": _("free times offered"),
             "needs_time": _("asked for a visit time"),
         }

@@ -14,21 +14,33 @@ from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from dealers.models import Store
 from dealers.selectors.calendar import BUSINESS_TZ
 from notifications.models import Delivery, DeliveryStatus, Notice, NoticeKind, NoticeStatus
 from notifications.services.ics import CalendarEvent, calendar_text, mimetype
 from notifications.services.owner_notices import due_facts, owner_notice_send
-from vehicles.models import Appointment
-from vehicles.services.appointments import appointment_cancel, appointment_confirm, appointment_propose
+from vehicles.models import Appointment, Vehicle, WorkType
+from vehicles.parsing.preferences import Preference
+from vehicles.selectors.appointments import appointment_open_for_purpose
+from vehicles.services.appointments import (
+    AppointmentExists,
+    BookingResult,
+    appointment_cancel,
+    appointment_confirm,
+    appointment_move,
+    appointment_propose,
+    appointment_request,
+)
 
 SUPPRESS_REASON = "appointment"
 
 
-def appointment_facts(appointment: Appointment, *, ics: bool = False) -> dict[str, Any]:
+def appointment_facts(appointment: Appointment, *, ics: bool = False, sequence: int | None = None) -> dict[str, Any]:
     """JSON-safe facts for the owner's notice; `ics` adds what the calendar attachment needs."""
     facts: dict[str, Any] = {
         "appointment": {
@@ -42,7 +54,7 @@ def appointment_facts(appointment: Appointment, *, ics: bool = False) -> dict[st
         facts["ics"] = {
             "uid": f"appointment-{appointment.pk}@{settings.REPLY_DOMAIN}",
             # Calendars apply the highest sequence: the cancellation must beat the invitation.
-            "sequence": 1 if cancelled else 0,
+            "sequence": sequence if sequence is not None else (1 if cancelled else 0),
             "cancelled": cancelled,
         }
     return facts
@@ -89,11 +101,13 @@ def notices_suppress_for_appointment(appointment: Appointment) -> int:
     return notices.update(status=NoticeStatus.SUPPRESSED, cancelled_at=timezone.now(), cancel_reason=SUPPRESS_REASON)
 
 
-def _tell_owner(appointment: Appointment, *, stage: str, ics: bool = False, **extra: Any) -> Notice | None:
+def _tell_owner(
+    appointment: Appointment, *, stage: str, ics: bool = False, dedupe: str = "", sequence: int | None = None, **extra: Any
+) -> Notice | None:
     return owner_notice_send(
         vehicle=appointment.vehicle, store=appointment.store, kind=NoticeKind.APPOINTMENT, stage=stage,
-        dedupe_key=f"appointment:{appointment.pk}:{stage}", source_id=appointment.pk,
-        context={**appointment_facts(appointment, ics=ics), **extra},
+        dedupe_key=f"appointment:{appointment.pk}:{stage}{dedupe}", source_id=appointment.pk,
+        context={**appointment_facts(appointment, ics=ics, sequence=sequence), **extra},
         due=due_facts(appointment.due_kind, appointment.due_event_date),
     )
 
@@ -122,3 +136,55 @@ def appointment_cancel_notify(*, appointment: Appointment, actor=None, reason: s
     appointment = appointment_cancel(appointment=appointment, actor=actor, reason=reason)
     _tell_owner(appointment, stage="cancelled", ics=appointment.confirmed_at is not None)
     return appointment
+
+
+@transaction.atomic
+def appointment_move_notify(*, appointment: Appointment, starts_at: dt.datetime, actor=None) -> Appointment:
+    """Move the booking (week board); the owner is told the new time, with an updated calendar
+    entry when it was confirmed (same UID, a higher SEQUENCE: the move's time in seconds)."""
+    appointment = appointment_move(appointment=appointment, starts_at=starts_at, actor=actor)
+    stamp = int(timezone.now().timestamp())
+    _tell_owner(appointment, stage="moved", ics=appointment.state == "confirmed", dedupe=f":{stamp}", sequence=stamp)
+    return appointment
+
+
+class PhoneBookingRefused(Exception):
+    """The car already has an open booking for the same work (issue 16): change that one."""
+
+    def __init__(self, appointment: Appointment):
+        super().__init__(f"appointment {appointment.pk} is open for the same work")
+        self.appointment = appointment
+
+
+@transaction.atomic
+def appointment_phone_book(
+    *, vehicle: Vehicle, store: Store, starts_at: dt.datetime, work_type: WorkType, actor=None, note: str = ""
+) -> BookingResult:
+    """A customer on the phone, booked from an empty slot of the week board: a confirmed
+    appointment at exactly that start (nothing else is taken silently); its due event's pending
+    reminders are suppressed (a shaken booking covers the car's shaken expiry) and the owner gets
+    the usual confirmation with the .ics invitation. Nothing free → no appointment, alternatives."""
+    if timezone.is_naive(starts_at):
+        raise ValidationError(_("Times must include a time zone."))
+    first = appointment_open_for_purpose(vehicle=vehicle, work_type=work_type)
+    local = starts_at.astimezone(BUSINESS_TZ)
+    key = f"phone:{store.pk}:{vehicle.pk}:{work_type.pk}:{local:%Y%m%dT%H%M}"
+    if first is not None and first.idempotency_key != key:
+        raise PhoneBookingRefused(first)
+    due_kind, due_date = ("shaken", vehicle.shaken_expiry) if work_type.code == "shaken" and vehicle.shaken_expiry else ("", None)
+    try:
+        result = appointment_request(
+            vehicle=vehicle, store=store, preferred=[Preference(date=local.date(), time=local.time())],
+            idempotency_key=key, due_kind=due_kind, due_event_date=due_date, note=note or _("Booked by phone."),
+            actor=actor, work_type=work_type, state="confirmed",
+        )
+    except AppointmentExists as exists:
+        raise PhoneBookingRefused(exists.appointment) from None
+    booked = result.appointment
+    if booked is not None and booked.starts_at != starts_at:  # staff picked a start: never another one
+        transaction.set_rollback(True)
+        return BookingResult(None, False, result.alternatives or (booked.starts_at,))
+    if booked is not None and result.created:
+        notices_suppress_for_appointment(booked)
+        _tell_owner(booked, stage="confirmed", ics=True)
+    return result

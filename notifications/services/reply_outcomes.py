@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
@@ -36,10 +37,10 @@ from notifications.parsing.when import Reading, bookable, read_when
 from notifications.services.appointment_notices import appointment_facts
 from notifications.services.inquiries import inquiry_open
 from notifications.services.owner_notices import notice_due, owner_notice_send
-from vehicles.models import Appointment
+from vehicles.models import Appointment, WorkType
 from vehicles.models.appointments import OPEN_STATES
 from vehicles.parsing.preferences import Preference
-from vehicles.selectors.appointments import alternatives, appointment_open_for_due
+from vehicles.selectors.appointments import Work, alternatives, appointment_open_for_due, work_for
 from vehicles.services.appointments import (
     AppointmentExists,
     BookingResult,
@@ -47,6 +48,7 @@ from vehicles.services.appointments import (
     appointment_change,
     appointment_request,
 )
+from vehicles.services.capacity import work_type_for_notice
 
 MAX_PREFERRED = 3
 
@@ -71,6 +73,15 @@ class _Context:
     @property
     def key(self) -> str:
         return f"reply:{self.reply.pk}"
+
+    @cached_property
+    def work_type(self) -> WorkType | None:
+        """The work a reply to this notice books (issue 14: a shaken notice books shaken)."""
+        return work_type_for_notice(self.store.company_id, self.due_kind)
+
+    @property
+    def work(self) -> Work:
+        return work_for(self.store, self.work_type)
 
 
 def reply_act(reply: Reply) -> str:
@@ -129,7 +140,7 @@ def _unsure(ctx: _Context, current: Appointment | None = None) -> str | None:
     offered = []
     if period is not None and period.start.date is not None:
         begin = dt.datetime.combine(period.start.date, dt.time(0), BUSINESS_TZ)
-        offered = alternatives(ctx.store, max(ctx.now, begin), calendar=ctx.calendar, now=ctx.now)
+        offered = alternatives(ctx.store, max(ctx.now, begin), calendar=ctx.calendar, now=ctx.now, work=ctx.work)
     ctx.reply.inquiry = inquiry_open(
         reply=ctx.reply, store=ctx.store, kind=InquiryKind.PROPOSE_TIME, question=ctx.reply.text,
         calendar=ctx.calendar, alternatives=offered,
@@ -189,7 +200,7 @@ def _book(ctx: _Context, *, check_open: bool = True) -> str:
         result = appointment_request(
             vehicle=ctx.reply.vehicle, store=ctx.store, preferred=preferred, idempotency_key=ctx.key,
             due_kind=ctx.due_kind, due_event_date=ctx.due_date, notice_id=ctx.reply.notice_id, reply_id=ctx.reply.pk,
-            note=_booking_note(ctx), calendar=ctx.calendar,
+            note=_booking_note(ctx), calendar=ctx.calendar, work_type=ctx.work_type,
         )
     except AppointmentExists as exc:
         return _change(ctx, exc.appointment)
@@ -226,7 +237,7 @@ def _offer(ctx: _Context, offered) -> str:
 
 
 def _needs_time(ctx: _Context, current: Appointment | None = None) -> str:
-    offered = alternatives(ctx.store, ctx.now, calendar=ctx.calendar, now=ctx.now)
+    offered = alternatives(ctx.store, ctx.now, calendar=ctx.calendar, now=ctx.now, work=ctx.work)
     ctx.reply.inquiry = inquiry_open(
         reply=ctx.reply, store=ctx.store, kind=InquiryKind.PROPOSE_TIME, question=ctx.reply.text,
         calendar=ctx.calendar, alternatives=offered,

@@ -29,23 +29,31 @@ from dealers.parsing.dates import date_parse, datetime_label
 from dealers.selectors.access import store_get, stores_for
 from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
 from dealers.views.portal import dealer_scope
+from notifications.selectors.appointments import board_appointments, month_load, week_board
 from notifications.services.appointment_notices import (
+    PhoneBookingRefused,
     appointment_cancel_notify,
     appointment_confirm_notify,
+    appointment_move_notify,
+    appointment_phone_book,
     appointment_propose_notify,
 )
-from vehicles.models import AppointmentState
+from vehicles.models import AppointmentState, WorkType
 from vehicles.selectors.appointments import (
     alternatives,
     appointment_get_for_staff,
     appointments_for_staff,
     open_twins,
     slots_available,
+    work_for,
 )
+from vehicles.selectors.search import search_filter
+from vehicles.selectors.vehicles import vehicles_for_staff
 from vehicles.services.appointments import (
     appointment_mark_arrived,
     appointment_mark_no_show,
 )
+from vehicles.services.capacity import work_types_ensure
 
 ACTIONS = {
     "confirm": appointment_confirm_notify,
@@ -133,6 +141,9 @@ def appointment_action(request, appointment_id: int, action: str):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, str(DONE_MESSAGES[action]))
+    if request.POST.get("next") == "week":  # acted on from the week board: back to it
+        day = appointment.starts_at.astimezone(BUSINESS_TZ).date()
+        return redirect(f"{_week_url(appointment.store, day)}#booking-{appointment.pk}")
     return redirect(_back(appointment))
 
 
@@ -203,3 +214,157 @@ def appointment_propose_view(request, appointment_id: int):
             return redirect(_back(appointment))
     context = {"appointment": appointment, "form": form, "back": _back(appointment)}
     return render(request, "notifications/portal/appointment_propose.html", context, status=400 if form.errors else 200)
+
+
+# -- the week board, moving a booking, phone bookings, the month's load (issue 14 §2) ----------
+
+
+def _store_of(request):
+    dealer_scope(request.user)
+    stores = list(stores_for(request.user).filter(is_active=True).order_by("code"))
+    if not stores:
+        raise Http404
+    store = store_get(request.user, request.GET["store"]) if request.GET.get("store") else stores[0]
+    return store, stores
+
+
+def _week_url(store, day: dt.date) -> str:
+    return f"{reverse('notifications:appointments_week')}?store={store.pk}&week={day.isoformat()}"
+
+
+@login_required
+def appointment_week(request):
+    store, stores = _store_of(request)
+    day = _day(request.GET.get("week"))
+    monday = day - dt.timedelta(days=day.weekday())
+    calendar = StoreCalendar.for_store(store)
+    rows = board_appointments(appointments_for_staff(request.user), store, monday, monday + dt.timedelta(days=6))
+    context = {
+        "store": store, "stores": stores, "board": week_board(store, monday, calendar, rows), "twins": open_twins(rows),
+        "prev_week": monday - dt.timedelta(days=7), "next_week": monday + dt.timedelta(days=7),
+        "week_input": JapaneseDateInput().render("week", monday, attrs={"id": "week"}), "now": timezone.now(),
+    }
+    return render(request, "notifications/portal/appointments_week.html", context)
+
+
+@login_required
+def appointment_month(request):
+    store, stores = _store_of(request)
+    first = _day(request.GET.get("month")).replace(day=1)
+    last = (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+    rows = board_appointments(appointments_for_staff(request.user), store, first, last)
+    days = month_load(store, first, StoreCalendar.for_store(store), rows)
+    context = {
+        "store": store, "stores": stores, "first": first, "days": days,
+        "prev_month": (first - dt.timedelta(days=1)).replace(day=1), "next_month": last + dt.timedelta(days=1),
+        "peak": max((d.capacity_hours for d in days), default=0) or 1,
+    }
+    return render(request, "notifications/portal/appointments_month.html", context)
+
+
+class MoveForm(forms.Form):
+    picks = forms.ChoiceField(label=gettext_lazy("Free times"), required=False, widget=forms.RadioSelect)
+    typed = JapaneseDateTimeField(label=gettext_lazy("Or another time"), required=False)
+
+    def __init__(self, *args, free: Sequence[dt.datetime] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        picks = self.fields["picks"]
+        assert isinstance(picks, forms.ChoiceField)  # for the type checker
+        picks.choices = [(at.isoformat(), datetime_label(at)) for at in free]
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if not self.errors and not (cleaned.get("picks") or cleaned.get("typed")):
+            raise ValidationError(_("Pick a free time or type one."))
+        return cleaned
+
+    def starts_at(self) -> dt.datetime:
+        return self.cleaned_data.get("typed") or dt.datetime.fromisoformat(self.cleaned_data["picks"])
+
+
+MOVE_CHOICES = 12
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_move_view(request, appointment_id: int):
+    appointment = appointment_get_for_staff(request.user, appointment_id)
+    store = appointment.store
+    work = work_for(store, appointment.work_type)
+    day_start = _midnight(appointment.starts_at.astimezone(BUSINESS_TZ).date())
+    free = alternatives(store, day_start, n=MOVE_CHOICES, work=work)
+    form = MoveForm(request.POST if request.method == "POST" else None, free=free)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = appointment_move_notify(appointment=appointment, starts_at=form.starts_at(), actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Booking moved; the owner has been told."))
+            return redirect(_week_url(store, moved.starts_at.astimezone(BUSINESS_TZ).date()))
+    back = _week_url(store, appointment.starts_at.astimezone(BUSINESS_TZ).date())
+    context = {"appointment": appointment, "form": form, "back": back}
+    return render(request, "notifications/portal/appointment_move.html", context, status=400 if form.errors else 200)
+
+
+class PhoneBookingForm(forms.Form):
+    vehicle = forms.IntegerField(widget=forms.HiddenInput)
+    work_type = forms.ModelChoiceField(label=gettext_lazy("Work"), queryset=WorkType.objects.none(), empty_label=None)
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, company_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        work = self.fields["work_type"]
+        assert isinstance(work, forms.ModelChoiceField)  # for the type checker
+        work.queryset = WorkType.objects.filter(company_id=company_id, is_active=True)
+
+
+PHONE_SEARCH_LIMIT = 10
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_phone_new(request):
+    """From an empty slot: find the car (the vehicle search), pick the work, book it confirmed."""
+    store, _stores = _store_of(request)
+    starts_at = _aware(request.GET.get("at"))
+    if starts_at is None:
+        raise Http404
+    work_types_ensure(store.company_id)
+    query = (request.GET.get("q") or "").strip()
+    scoped = vehicles_for_staff(request.user).filter(company_id=store.company_id)
+    found = list(search_filter(scoped, query).select_related("customer")[:PHONE_SEARCH_LIMIT]) if query else []
+    form = PhoneBookingForm(request.POST if request.method == "POST" else None, company_id=store.company_id)
+    context = {"store": store, "starts_at": starts_at, "query": query, "found": found, "form": form,
+               "back": _week_url(store, starts_at.astimezone(BUSINESS_TZ).date())}
+    if request.method == "POST" and form.is_valid():
+        vehicle = scoped.filter(pk=form.cleaned_data["vehicle"]).select_related("customer").first()
+        if vehicle is None:
+            raise Http404
+        try:
+            result = appointment_phone_book(
+                vehicle=vehicle, store=store, starts_at=starts_at, work_type=form.cleaned_data["work_type"],
+                actor=request.user, note=form.cleaned_data["note"],
+            )
+        except PhoneBookingRefused as refused:
+            form.add_error(None, _("This car already has an open booking for this work; change that one instead."))
+            context["open_visit"] = refused.appointment
+            return render(request, "notifications/portal/appointment_phone.html", context, status=409)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if result.appointment is not None:
+                messages.success(request, _("Booked and confirmed; the owner has been told."))
+                return redirect(context["back"])
+            form.add_error(None, _("That time is no longer free for this work."))
+            context["alternatives"] = result.alternatives
+            return render(request, "notifications/portal/appointment_phone.html", context, status=409)
+    return render(request, "notifications/portal/appointment_phone.html", context, status=400 if form.errors else 200)
+
+
+def _aware(raw: str | None) -> dt.datetime | None:
+    try:
+        at = dt.datetime.fromisoformat(raw or "")
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=BUSINESS_TZ)

@@ -61,6 +61,27 @@ ON CONFLICT (vehicle_id) DO UPDATE SET last_recorded_at = EXCLUDED.last_recorded
 """
 
 
+# Every car with history had its oil changed (id % 330) days ago, at the odometer of that day
+# (the seeded formula): its oil is due by distance or by time, some soon, some overdue.
+_RECORDS_SQL = """
+WITH cars AS (
+    SELECT v.id, v.company_id, (SELECT s.id FROM dealers_store s WHERE s.company_id = v.company_id ORDER BY s.id LIMIT 1) AS store_id,
+           (v.id %% 330)::int AS days_ago
+    FROM vehicles_vehicle v ORDER BY v.id LIMIT %(cars)s
+),
+rec AS (
+    INSERT INTO vehicles_servicerecord (company_id, store_id, vehicle_id, performed_on, odometer_km, meter_replaced, source,
+                                        external_id, note, shaken_expiry_applied, created_at)
+    SELECT c.company_id, c.store_id, c.id, (%(end)s::timestamptz AT TIME ZONE 'Asia/Tokyo')::date - c.days_ago,
+           20000 + (%(days)s - 1 - c.days_ago) * (10 + c.id %% 60), FALSE, 'import', '', '', FALSE, now()
+    FROM cars c WHERE c.store_id IS NOT NULL AND c.days_ago < %(days)s
+    RETURNING id, vehicle_id, performed_on, odometer_km
+)
+INSERT INTO vehicles_servicerecorditem (record_id, vehicle_id, item, label, performed_on, odometer_km)
+SELECT rec.id, rec.vehicle_id, 'engine_oil', '', rec.performed_on, rec.odometer_km FROM rec
+"""
+
+
 class _Rollback(Exception):
     pass
 
@@ -76,6 +97,7 @@ def seed(cars: int, days: int, end: dt.datetime) -> int:
         cursor.execute("SELECT readings FROM bench_odometer_seed WHERE cars = %s AND days = %s", [cars, days])
         row = cursor.fetchone()
         if row:
+            _records_seed(cursor, cars, days, end)
             return row[0]
         cursor.execute("SELECT count(*) FROM bench_odometer_seed")
         if cursor.fetchone()[0]:
@@ -89,10 +111,21 @@ def seed(cars: int, days: int, end: dt.datetime) -> int:
         cursor.execute(_STATE_SQL, {"end": end})
         cursor.execute("INSERT INTO bench_odometer_seed VALUES (%s, %s, %s)", [cars, days, readings])
     with connection.cursor() as cursor:
+        _records_seed(cursor, cars, days, end)
         cursor.execute("VACUUM ANALYZE vehicles_telemetryreading")
         cursor.execute("VACUUM ANALYZE vehicles_vehiclestate")
     print(f"seeded {readings:,} readings in {time.perf_counter() - started:.0f} s", flush=True)
     return readings
+
+
+def _records_seed(cursor, cars: int, days: int, end: dt.datetime) -> None:
+    """The oil changes (once: when the database has no service record yet)."""
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM vehicles_servicerecorditem)")
+    if cursor.fetchone()[0]:
+        return
+    cursor.execute(_RECORDS_SQL, {"cars": cars, "days": days, "end": end})
+    print(f"  {cursor.rowcount:,} oil changes recorded", flush=True)
+    cursor.execute("VACUUM ANALYZE vehicles_servicerecord, vehicles_servicerecorditem")
 
 
 def measure_refresh(day: dt.date, now: dt.datetime) -> dict:
@@ -104,6 +137,8 @@ def measure_refresh(day: dt.date, now: dt.datetime) -> dict:
     timings: dict = {}
     try:
         with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")  # as maintenance_refresh does
             started = time.perf_counter()
             maintenance.menus_ensure()
             timings["menus_ms"] = (time.perf_counter() - started) * 1000
@@ -129,27 +164,39 @@ def _check(cursor) -> list[str]:
     """What the refresh got wrong (empty: nothing)."""
     wrong = []
     cursor.execute("""SELECT count(*) FROM vehicles_vehiclestate s
-                      LEFT JOIN vehicles_vehiclemaintenance m ON m.vehicle_id = s.vehicle_id WHERE m.vehicle_id IS NULL""")
+                      LEFT JOIN vehicles_vehiclemaintenance m ON m.vehicle_id = s.vehicle_id
+                      WHERE m.vehicle_id IS NULL AND s.last_recorded_at > now() - interval '2 days'""", [])
     if missing := cursor.fetchone()[0]:
         wrong.append(f"{missing} cars with history have no pace")
     cursor.execute("""SELECT count(*) FROM vehicles_vehiclemaintenance
-                      WHERE basis <> 'ok' OR abs(km_per_day - (10 + vehicle_id %% 60)) > 1""")
+                      WHERE basis <> 'ok' OR abs(km_per_day - (10 + vehicle_id %% 60)) > 1""", [])
     if off := cursor.fetchone()[0]:
         wrong.append(f"{off} paces differ from the seeded km/day")
     cursor.execute(f"""SELECT count(*) FILTER (WHERE vehicle_id %% {RESET_EVERY} = 3 AND NOT odometer_reset_flagged),
                               count(*) FILTER (WHERE vehicle_id %% {RESET_EVERY} <> 3 AND odometer_reset_flagged),
                               count(*) FILTER (WHERE vehicle_id %% {BATTERY_EVERY} = 7 AND NOT battery_replace),
                               count(*) FILTER (WHERE vehicle_id %% {BATTERY_EVERY} <> 7 AND battery_replace)
-                       FROM vehicles_vehiclemaintenance""")  # noqa: S608 - constants
+                       FROM vehicles_vehiclemaintenance""", [])  # noqa: S608 - constants
     unflagged, misflagged, battery_missed, battery_wrong = cursor.fetchone()
     if unflagged or misflagged:
         wrong.append(f"odometer resets: {unflagged} missed, {misflagged} flagged wrongly")
     if battery_missed or battery_wrong:
         wrong.append(f"batteries: {battery_missed} missed, {battery_wrong} flagged wrongly")
     cursor.execute(f"""SELECT count(*) FROM vehicles_maintenancedue d JOIN vehicles_maintenanceitem i ON i.id = d.item_id
-                       WHERE i.code = 'battery_12v' AND d.vehicle_id %% {BATTERY_EVERY} <> 7""")  # noqa: S608
+                       WHERE i.code = 'battery_12v' AND d.vehicle_id %% {BATTERY_EVERY} <> 7""", [])  # noqa: S608
     if extra := cursor.fetchone()[0]:
         wrong.append(f"{extra} battery items due without a falling battery")
+    # Oil: 15,000 km at the seeded pace, or 12 months, whichever first (cars on their first meter).
+    cursor.execute(f"""SELECT count(*) FROM vehicles_servicerecorditem r
+        JOIN vehicles_vehiclemaintenance m ON m.vehicle_id = r.vehicle_id
+        JOIN vehicles_maintenanceitem i ON i.code = 'engine_oil'
+             AND i.company_id = (SELECT company_id FROM vehicles_vehicle WHERE id = r.vehicle_id)
+        LEFT JOIN vehicles_maintenancedue d ON d.vehicle_id = r.vehicle_id AND d.item_id = i.id
+        WHERE r.item = 'engine_oil' AND r.vehicle_id %% {RESET_EVERY} <> 3 AND NOT m.severe_use
+          AND d.due_on IS DISTINCT FROM LEAST((r.performed_on + interval '12 months')::date,
+                (m.last_at AT TIME ZONE 'Asia/Tokyo')::date + ceil((r.odometer_km + 15000 - m.odometer_km) / m.km_per_day)::int)""", [])  # noqa: S608
+    if off := cursor.fetchone()[0]:
+        wrong.append(f"{off} oil due dates differ from the earlier of 12 months and 15,000 km at the car's pace")
     return wrong
 
 
@@ -160,6 +207,7 @@ def measure_bound(now: dt.datetime) -> tuple[float, int]:
 
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")  # the same memory as the refresh
             started = time.perf_counter()
             cursor.execute(BOUND_SQL, {"since": now - PACE_WINDOW, "until": now})
             elapsed = (time.perf_counter() - started) * 1000

@@ -1,6 +1,7 @@
 """Benchmark of the daily run (issue 3), not a timed test.
 
     .venv/bin/python -m tests.benchmarks daily_run [--vehicles 1000000] [--db bench] [--dates 7]
+        [--odometer-days 365] [--odometer-cars N]
 
 Uses a separate database (default `bench`) on the private PostgreSQL server (socket dir from
 var/postgres/postmaster.pid), or DATABASE_URL if set; it refuses the `tconnect` database. Seeds
@@ -17,7 +18,11 @@ window is one day):
   (checked: same dedupe keys),
 - on the 1st of the next month (periodic inspections: tens of thousands of notices), times the
   run against a write floor: putting the very rows it wrote back from a table that holds them,
-and prints the figures, the medians and the ratio run / bound. Worker memory: the peak RSS of
+and prints the figures, the medians and the ratio run / bound. With odometer history
+(`--odometer-days`, default a year for every car; tests/benchmarks/_odometer.py) it also times the
+condition-based maintenance refresh (pace, 12 V battery trend, due dates; issue 11) against a bare
+INSERT … SELECT aggregate over the same 90 days of readings, checks its answers, and prints the
+whole run against the shaken bound plus that aggregate. Worker memory: the peak RSS of
 this process before and after the runs (nothing per vehicle is loaded into Python).
 """
 

@@ -1,7 +1,7 @@
 """Benchmark of the staff portal's list and dashboard pages (issue 5 quality bar), not a timed test.
 
-    .venv/bin/python -m tests.benchmarks pages [--vehicles 1000000] [--stores N] [--requests 60]
-        [--db benchpages] [--reuse] [--keep]
+    .venv/bin/python -m tests.benchmarks pages [--vehicles 1000000] [--stores N] [--requests 200]
+        [--runs 3] [--limit-ms 150] [--db benchpages] [--reuse] [--keep]
 
 Creates (or with --reuse keeps, when it already has data) a separate database (default
 `benchpages`) on the private PostgreSQL server (socket dir: line 5 of var/postgres/postmaster.pid;
@@ -11,9 +11,16 @@ demo company (today's notices with replies, open inquiries, today's appointments
 campaigns over ten models' cars, open follow-ups), then — with DEBUG off (production settings,
 HTTPS requests) — requests each portal page through the Django test Client in-process, as the
 company admin and as the store staff member, each with a session that passed the second factor
-(tests/auth.py: login_staff). Prints per page: p50, p95, statements per request, the ratio of
-the p50 to the framework's floor (the same client and middleware answering GET /accounts/login/)
-and whether p95 is under 200 ms. Drops the database at the end unless --keep.
+(tests/auth.py: login_staff). Each page is requested --requests times per run, in --runs runs
+(the pages in turn, so a run is spread over minutes of the machine's weather). Prints per page:
+the median over the runs of p50 and p95 with the spread of p95 (lowest–highest run), statements
+per request, and the ratio of the p50 to the framework's same-run floor (the same client and
+middleware answering GET /accounts/login/).
+
+The verdict fails on any response other than 200 (every timed request is checked, not only the
+first), on a missing page 2 of the vehicle list, and on a median p95 over --limit-ms. The event
+mail pages are measured with data: a sent event whose audience is the staff's store, and a draft
+whose detail page counts its audience. Drops the database at the end unless --keep.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-LIMIT_MS = 200.0
+LIMIT_MS = 150.0  # issue 13: every page p95 <= 150 ms as the largest company's admin
 
 
 def _socket_dir() -> str:
@@ -94,6 +101,7 @@ def _activity(staff) -> None:
 
     if RecallCampaign.objects.filter(title=ACTIVITY_MARK).exists():
         return
+    _events(staff)
     started = time.perf_counter()
     store, company_id = staff.store, staff.company_id
     cars = list(Vehicle.objects.filter(store=store).select_related("customer", "store").order_by("id")[:400])
@@ -131,6 +139,30 @@ def _activity(staff) -> None:
           f"{RecallTarget.objects.count():,} recall targets)", flush=True)
 
 
+EVENT_SENT, EVENT_DRAFT = "ベンチ用イベント（送信済み）", "ベンチ用イベント（下書き）"
+
+
+def _events(staff) -> None:
+    """Event mail with data: one sent to the staff's store's owners, one draft over the company,
+    a few more in the list."""
+    from django.utils import timezone
+
+    from dealers.models import User
+    from notifications.services.events import event_create, event_schedule, event_send
+
+    manager = User.objects.get(email="manager@kanto.example.jp")
+    today = timezone.localdate()
+    common = {"company": staff.company, "actor": manager, "body": "秋の点検フェアのご案内です。",
+              "starts_on": today + dt.timedelta(days=7), "ends_on": today + dt.timedelta(days=14)}
+    sent = event_create(title=EVENT_SENT, stores=[staff.store], audience_stores=[staff.store], **common)
+    event_schedule(event=sent, send_at=timezone.now(), actor=manager)
+    notices = event_send(event_id=sent.pk)
+    event_create(title=EVENT_DRAFT, stores=[staff.store], **common)
+    for n in range(3):
+        event_create(title=f"ベンチ用イベント {n + 1}", stores=[staff.store], audience_stores=[staff.store], **common)
+    print(f"events: one sent ({notices:,} notices), four drafts", flush=True)
+
+
 # -- measuring -------------------------------------------------------------------------------
 
 
@@ -138,8 +170,11 @@ def _pages(staff) -> list[tuple[str, str]]:
     """(label, URL) of each page; search terms taken from a real car of the staff's store."""
     from django.utils import timezone
 
+    from notifications.models import DealerEvent
     from vehicles.models import RecallCampaign, Vehicle
 
+    sent_event = DealerEvent.objects.get(title=EVENT_SENT)
+    draft_event = DealerEvent.objects.get(title=EVENT_DRAFT)
     car = (Vehicle.objects.filter(store=staff.store).exclude(plate_display="").exclude(customer__phone="")
            .select_related("customer").order_by("id").first())
     campaign = RecallCampaign.objects.get(title=ACTIVITY_MARK)
@@ -169,6 +204,8 @@ def _pages(staff) -> list[tuple[str, str]]:
         ("results", "/results/"),
         ("follow-up queue", "/vehicles/followups/"),
         ("event mail", "/events/"),
+        ("event mail: sent", f"/events/{sent_event.pk}/"),
+        ("event mail: draft", f"/events/{draft_event.pk}/"),
         ("settings", "/settings/"),
         ("store settings", f"/settings/stores/{staff.store_id}/"),
         ("results CSV", "/results/funnel.csv"),
@@ -182,22 +219,28 @@ def _next_link(html: str) -> str | None:
     return "/vehicles/" + found.group(1).replace("&amp;", "&") if found else None
 
 
-def _time(client, url: str, n: int) -> tuple[list[float], int, int]:
+def _time(client, url: str, n: int) -> tuple[list[float], int, dict[int, int]]:
+    """n timed requests; returns the times, the statements of one request and the count of
+    every status answered (all n are checked)."""
+    from collections import Counter
+
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, secure=True)
-    status, queries = response.status_code, len(captured.captured_queries)
+    statuses: Counter[int] = Counter([response.status_code])
+    queries = len(captured.captured_queries)
     times = []
     for _ in range(n):
         start = time.perf_counter()
-        client.get(url, secure=True)
+        response = client.get(url, secure=True)
         times.append(time.perf_counter() - start)
-    return times, queries, status
+        statuses[response.status_code] += 1
+    return times, queries, dict(statuses)
 
 
-def _measure(user, label: str, pages: list[tuple[str, str]], n: int) -> list[tuple]:
+def _clients(manager, staff):
     from django.test import Client
 
     from tests.auth import login_staff
@@ -205,48 +248,95 @@ def _measure(user, label: str, pages: list[tuple[str, str]], n: int) -> list[tup
     floor_client = Client()
     for _ in range(10):
         floor_client.get("/accounts/login/", secure=True)  # warm up
-    floor, floor_q, _ = _time(floor_client, "/accounts/login/", n)
-    floor_p50 = _pct(floor, 0.5)
-    client = Client()
-    login_staff(client, user)
-    rows = [(label, "floor: GET /accounts/login/", "/accounts/login/", 200, floor_q, floor, floor_p50)]
-    previous_html = ""
-    for name, url in pages:
-        if url is None:
-            url = _next_link(previous_html)
+    users = []
+    for label, user in (("admin", manager), ("staff", staff)):
+        client = Client()
+        login_staff(client, user)
+        users.append((label, client))
+    return floor_client, users
+
+
+def _measure_run(run: int, floor_client, users, pages: list[tuple[str, str | None]], n: int) -> list[dict]:
+    """One run: the floor, then every page for each user. Rows: label, page, url, statuses,
+    queries, times, floor times."""
+    floor, _q, floor_status = _time(floor_client, "/accounts/login/", n)
+    rows = []
+    for label, client in users:
+        previous_html = ""
+        for name, url in pages:
             if url is None:
-                continue
-        for _ in range(3):
-            response = client.get(url, secure=True)  # warm caches and the plan cache
-        previous_html = response.content.decode() if name == "vehicle list" else previous_html
-        times, queries, status = _time(client, url, n)
-        rows.append((label, name, url, status, queries, times, floor_p50))
-        print(f"  {label} {name}: p50 {_pct(times, 0.5) * 1000:.1f} ms, p95 {_pct(times, 0.95) * 1000:.1f} ms", flush=True)
+                url = _next_link(previous_html)
+                if url is None:
+                    rows.append({"user": label, "page": name, "url": "(missing: no next link on page 1)", "statuses": {},
+                                 "queries": 0, "times": [], "floor": floor})
+                    print(f"  run {run} {label} {name}: MISSING (page 1 has no next link)", flush=True)
+                    continue
+            for _ in range(3):
+                response = client.get(url, secure=True)  # warm caches and the plan cache
+            previous_html = response.content.decode() if name == "vehicle list" else previous_html
+            times, queries, statuses = _time(client, url, n)
+            rows.append({"user": label, "page": name, "url": url, "statuses": statuses, "queries": queries, "times": times,
+                         "floor": floor})
+            print(f"  run {run} {label} {name}: p50 {_pct(times, 0.5) * 1000:.1f} ms, p95 {_pct(times, 0.95) * 1000:.1f} ms"
+                  f"{'' if set(statuses) == {200} else f'  STATUS {statuses}'}", flush=True)
+    if set(floor_status) != {200}:
+        raise SystemExit(f"the floor page answered {floor_status}")
     return rows
 
 
-def _print(rows: list[tuple]) -> bool:
-    print(f"\n{'user':<8} {'page':<28} {'status':>6} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'x floor':>8}  <200ms p95")
-    all_fast = True
-    for label, name, _url, status, queries, times, floor_p50 in rows:
-        p50, p95 = _pct(times, 0.5) * 1000, _pct(times, 0.95) * 1000
-        fast = p95 < LIMIT_MS
-        all_fast &= fast or name.startswith("floor")
-        print(f"{label:<8} {name:<28} {status:>6} {queries:>7} {p50:8.1f} {p95:8.1f} {p50 / (floor_p50 * 1000):8.1f}  "
-              f"{'yes' if fast else 'NO'}")
-    return all_fast
+def _median(values: list[float]) -> float:
+    from statistics import median
+
+    return median(values)
+
+
+def _print(runs: list[list[dict]], limit_ms: float) -> bool:
+    """Per page over the runs: median p50, median p95 with the spread (lowest–highest run's
+    p95), the statements, the ratio to the same-run floor; the verdict."""
+    print(f"\n{len(runs)} runs of {len(runs[0][0]['times']) if runs[0][0]['times'] else 0} requests per page; figures are the "
+          f"median over the runs, spread = lowest–highest run")
+    print(f"{'user':<6} {'page':<24} {'status':>8} {'stmts':>5} {'p50 ms':>7} {'p95 ms':>7} {'p95 spread':>13} "
+          f"{'x floor':>7}  ok")
+    ok = True
+    floors = [_pct(run[0]["floor"], 0.5) for run in runs]
+    for index, first in enumerate(runs[0]):
+        same = [run[index] for run in runs]
+        statuses: dict[int, int] = {}
+        for row in same:
+            for code, count in row["statuses"].items():
+                statuses[code] = statuses.get(code, 0) + count
+        missing = any(not row["times"] for row in same)
+        p50s = [_pct(row["times"], 0.5) * 1000 for row in same if row["times"]]
+        p95s = [_pct(row["times"], 0.95) * 1000 for row in same if row["times"]]
+        ratios = [_pct(row["times"], 0.5) / _pct(row["floor"], 0.5) for row in same if row["times"]]
+        all_200 = bool(statuses) and set(statuses) == {200}
+        fast = bool(p95s) and _median(p95s) <= limit_ms
+        good = all_200 and fast and not missing
+        ok &= good
+        status = "200" if all_200 else ("MISSING" if missing else ",".join(f"{c}x{n}" for c, n in sorted(statuses.items())))
+        if p95s:
+            print(f"{first['user']:<6} {first['page']:<24} {status:>8} {first['queries']:>5} {_median(p50s):7.1f} "
+                  f"{_median(p95s):7.1f} {min(p95s):6.1f}–{max(p95s):<6.1f} {_median(ratios):7.1f}  {'yes' if good else 'NO'}")
+        else:
+            print(f"{first['user']:<6} {first['page']:<24} {status:>8}  {'':>45}NO")
+    print(f"floor (same client and middleware, GET /accounts/login/): p50 {_median(floors) * 1000:.1f} ms "
+          f"(runs {min(floors) * 1000:.1f}–{max(floors) * 1000:.1f})")
+    return ok
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks pages")
     parser.add_argument("--vehicles", type=int, default=1_000_000)
     parser.add_argument("--stores", type=int, default=None, help="default: vehicles / 3000 (1 to 500)")
-    parser.add_argument("--requests", type=int, default=60, help="timed requests per page and user")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page, user and run")
+    parser.add_argument("--runs", type=int, default=3, help="runs over every page; figures are their median")
+    parser.add_argument("--limit-ms", type=float, default=LIMIT_MS, help="the verdict's p95 limit")
     parser.add_argument("--db", default="benchpages")
     parser.add_argument("--reuse", action="store_true", help="keep an existing database and its data")
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     args = parser.parse_args(argv)
     stores = args.stores or max(1, min(500, args.vehicles // 3000))
+    all_fast = False
 
     os.environ["DATABASE_URL"] = _database(args.db, reuse=args.reuse)
     # Production settings: DEBUG off (no query log, cached templates), HTTPS-only cookies.
@@ -279,16 +369,18 @@ def main(argv: list[str]) -> int:
         in_store = Vehicle.objects.filter(store=staff.store).count()
         in_company = Vehicle.objects.filter(company_id=manager.company_id).count()
         print(f"{total:,} vehicles; company {in_company:,}; staff's store {in_store:,}; "
-              f"{args.requests} timed requests per page", flush=True)
+              f"{args.requests} timed requests per page in each of {args.runs} runs", flush=True)
         pages = _pages(staff)
         import gc
 
         gc.freeze()  # as tconnect/wsgi.py does in the production server once the app is loaded
-        rows = _measure(manager, "admin", pages, args.requests) + _measure(staff, "staff", pages, args.requests)
-        all_fast = _print(rows)
-        print(f"\nall pages under {LIMIT_MS:.0f} ms at p95: {'yes' if all_fast else 'NO'}")
-        for label, name, url, *_ in rows:
-            print(f"  {label:<6} {name:<28} {url}")
+        floor_client, users = _clients(manager, staff)
+        runs = [_measure_run(run + 1, floor_client, users, pages, args.requests) for run in range(args.runs)]
+        all_fast = _print(runs, args.limit_ms)
+        print(f"\nverdict: every page answered 200 every time, page 2 present, median p95 <= {args.limit_ms:.0f} ms: "
+              f"{'yes' if all_fast else 'NO'}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        for row in runs[0]:
+            print(f"  {row['user']:<6} {row['page']:<24} {row['url']}")
     finally:
         from django.db import connections
 

@@ -42,29 +42,43 @@ def half_past_store(slot_minutes: int):
     return store
 
 
-def test_hour_grid_on_the_half_hour_holds_10_30_for_10_and_says_so():
-    car = owner_car(half_past_store(60))
-    reply = process(receive(reminder(car), preferred=[at(WEDNESDAY, 10)], text="10時でお願いします"))
-    appointment = reply.appointment
-    assert appointment.starts_at == jst(WEDNESDAY, 10, 30) and appointment.asked_at == jst(WEDNESDAY, 10)
-    [told] = owner_notices(car)
-    text = notice_render(told).text
-    assert "ご希望の10時は空きがなく、10時30分でお取りしました。" in text
-    assert told.context["appointment"]["asked_at"] == jst(WEDNESDAY, 10).isoformat()
+def busy(store, start: dt.datetime, minutes: int):
+    """Another car holding the store's one bay from `start` for `minutes`."""
+    from tests.portal.builders import appointment
+
+    return appointment(owner_car(store, email="other@example.jp"), starts_at=start, minutes=minutes, hold=True)
 
 
-def test_an_exact_slot_says_nothing_about_the_asked_time():
-    car = owner_car(half_past_store(30))  # 09:30, 10:00, 10:30 …: 10:00 exists
+def test_hour_grid_on_the_half_hour_takes_10_exactly_when_a_bay_is_free():
+    car = owner_car(half_past_store(60))  # slots 09:30, 10:30, …: 10:00 is on another offset
     reply = process(receive(reminder(car), preferred=[at(WEDNESDAY, 10)], text="10時でお願いします"))
     assert reply.appointment.starts_at == jst(WEDNESDAY, 10) and reply.appointment.asked_at is None
     assert "空きがなく" not in notice_render(owner_notices(car)[0]).text
 
 
-def test_thirty_minute_grid_holds_14_30_for_14_15_and_english_says_so():
+def test_hour_grid_holds_10_30_for_10_when_10_is_taken_and_says_so():
+    store = half_past_store(60)
+    busy(store, jst(WEDNESDAY, 9, 30), 60)  # the bay is busy 09:30–10:30
+    car = owner_car(store)
+    reply = process(receive(reminder(car), preferred=[at(WEDNESDAY, 10)], text="10時でお願いします"))
+    appointment = reply.appointment
+    assert appointment.starts_at == jst(WEDNESDAY, 10, 30) and appointment.asked_at == jst(WEDNESDAY, 10)
+    [told] = owner_notices(car)
+    assert "ご希望の10時は空きがなく、10時30分でお取りしました。" in notice_render(told).text
+    assert told.context["appointment"]["asked_at"] == jst(WEDNESDAY, 10).isoformat()
+
+
+def test_thirty_minute_grid_takes_14_15_exactly():
+    car = owner_car(half_past_store(30))
+    reply = process(receive(reminder(car), preferred=[at(WEDNESDAY, 14, 15)], text="14:15"))
+    assert (reply.appointment.starts_at, reply.appointment.asked_at) == (jst(WEDNESDAY, 14, 15), None)
+
+
+def test_thirty_minute_grid_holds_the_next_start_for_an_odd_time_and_english_says_so():
     car = owner_car(half_past_store(30), language="en")
-    reply = process(receive(reminder(car), preferred=[at(WEDNESDAY, 14, 15)], text="14:15 please"))
-    assert (reply.appointment.starts_at, reply.appointment.asked_at) == (jst(WEDNESDAY, 14, 30), jst(WEDNESDAY, 14, 15))
-    assert "The 14:15 you asked for was not free, so we have held 14:30 for you." in notice_render(owner_notices(car)[0]).text
+    reply = process(receive(reminder(car), preferred=[at(WEDNESDAY, 14, 10)], text="14:10 please"))
+    assert (reply.appointment.starts_at, reply.appointment.asked_at) == (jst(WEDNESDAY, 14, 30), jst(WEDNESDAY, 14, 10))
+    assert "The 14:10 you asked for was not free, so we have held 14:30 for you." in notice_render(owner_notices(car)[0]).text
 
 
 def test_a_window_or_part_of_day_asked_for_no_particular_start():
@@ -80,6 +94,7 @@ def test_day_view_shows_asked_and_held_side_by_side(client):
     from tests.factories import CompanyAdminFactory
 
     store = half_past_store(60)
+    busy(store, jst(WEDNESDAY, 9, 30), 60)
     car = owner_car(store)
     process(receive(reminder(car), preferred=[at(WEDNESDAY, 10)], text="10時で"))
     login_staff(client, CompanyAdminFactory(company=store.company))

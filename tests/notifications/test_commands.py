@@ -27,7 +27,7 @@ def call(*args) -> str:
 def test_run_daily_for_a_date_creates_and_sends():
     connected_car()
     out = call("run_daily", "--date", "2027-02-28")
-    assert "2027-02-28: 1 notices (shaken 1, periodic 0, recall 0)" in out
+    assert "2027-02-28: 1 notices (shaken 1, periodic 0, recall 0, maintenance 0)" in out
     assert "pending deliveries: cancelled 0, navi un-paused 0" in out
     assert "e-mail: delivered 1" in out
     assert len(mail.outbox) == 1
@@ -38,7 +38,7 @@ def test_run_daily_again_and_rescan():
     connected_car()
     call("run_daily", "--date", "2027-02-28")
     assert "already run: not scanned again" in call("run_daily", "--date", "2027-02-28")
-    assert "2027-02-28: 0 notices (shaken 0, periodic 0, recall 0), caught up from 2027-02-28" in call(
+    assert "2027-02-28: 0 notices (shaken 0, periodic 0, recall 0, maintenance 0), caught up from 2027-02-28" in call(
         "run_daily", "--date", "2027-02-28", "--rescan"
     )
     assert len(mail.outbox) == 1

@@ -140,3 +140,25 @@ def test_dkim_signature_verifies_with_the_public_key_and_covers_one_click_header
     assert {"from", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post"} <= set(signed)
     tampered = raw.replace(b"Subject: ", b"Subject: X", 1)
     assert not dkim.verify(tampered, dnsfunc=dkim_key)
+
+
+def test_dkim_survives_folding_whitespace_repeated_headers_and_attachments(dkim_key):
+    from notifications.services.dkim_signing import dkim_signature
+
+    raw = (
+        b"From: =?utf-8?b?5Lit6YOo44OI44Oo44K/?= <a@reply.example.jp>\r\nTo:  b@example.jp \r\n"
+        b"Subject: first\r\nSubject: a long\r\n\t folded   subject\r\nDate: Mon, 1 Feb 2027 06:00:00 +0000\r\n"
+        b"Message-ID: <1.x@reply.example.jp>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\ntrailing spaces   \r\n\ttabs\there\r\n"
+        b"--b\r\nContent-Type: text/calendar\r\nContent-Transfer-Encoding: base64\r\n\r\nQkVHSU46VkNBTEVOREFS\r\n"
+        b"--b--\r\n\r\n\r\n"
+    )
+    signed = dkim_signature(raw) + raw
+    assert dkim.verify(signed, dnsfunc=dkim_key)
+    # A relay that re-folds a header and adds blank lines at the end keeps it valid (relaxed).
+    relayed = signed.replace(b"To:  b@example.jp ", b"To:\r\n b@example.jp") + b"\r\n"
+    assert dkim.verify(relayed, dnsfunc=dkim_key)
+    # The last Subject is the signed one (RFC 6376 §5.4.2: bottom-up); changing it breaks the signature.
+    assert not dkim.verify(signed.replace(b"folded", b"Folded"), dnsfunc=dkim_key)
+    assert not dkim.verify(signed.replace(b"trailing", b"Trailing"), dnsfunc=dkim_key)

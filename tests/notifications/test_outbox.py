@@ -162,7 +162,7 @@ def test_crash_between_send_and_mark_is_at_most_once(clock, monkeypatch):
     car = connected_car()
     run("2027-02-28")
 
-    def killed(claim, now):
+    def killed(sent):
         raise SystemExit("worker killed after SMTP accepted the mail")
 
     monkeypatch.setattr(outbox, "_mark_delivered", killed)
@@ -202,10 +202,11 @@ def test_a_slow_worker_whose_claim_was_released_does_not_send(clock):
     result = outbox.OutboxResult()
     from django.core.mail import get_connection
 
-    outbox._send_one(stale, get_connection(), result)  # the fence refuses the old claim
-    assert len(mail.outbox) == 0 and result.delivered == 0
-    outbox._send_one(fresh, get_connection(), result)
-    assert len(mail.outbox) == 1 and result.delivered == 1
+    sent: list = []
+    outbox._send_one(stale, get_connection(), result, sent)  # the fence refuses the old claim
+    assert len(mail.outbox) == 0 and result.delivered == 0 and sent == []
+    outbox._send_one(fresh, get_connection(), result, sent)
+    assert len(mail.outbox) == 1 and result.delivered == 1 and [c for c, _at in sent] == [fresh]
 
 
 def test_inbox_rows_of_other_senders_are_delivered_by_the_outbox(clock):

@@ -24,7 +24,7 @@ from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
 from tests.notifications.celery_harness import free_port, point_at, wait_for, worker_running
 from tests.notifications.replies_helpers import TUESDAY, WEDNESDAY, jst, owner_car, reminder
-from vehicles.models import Appointment, SlotBooking
+from vehicles.models import Appointment, BayHold
 from vehicles.services.credentials import credential_issue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,7 +98,7 @@ def test_redelivered_tasks_make_one_appointment(broker, celery_worker, alice_car
         reply_process_task.delay(reply_id)
     wait_for(lambda: _processed(reply_id))
     wait_for(lambda: _drained(broker))
-    assert Appointment.objects.count() == 1 and SlotBooking.objects.count() == 1
+    assert Appointment.objects.count() == 1 and BayHold.objects.count() == 1
     assert Notice.objects.filter(vehicle=alice_car, kind="appointment").count() == 1
 
 
@@ -147,5 +147,5 @@ def test_replies_accepted_while_the_broker_was_down_are_processed_within_a_minut
         assert unpublished_tasks_republish() == 0  # the next sweep: nothing again
         time_machine.shift(dt.timedelta(minutes=10))
         assert replies_requeue_stuck() == 0  # nor for the slow backstop
-    assert Appointment.objects.count() == 1 and SlotBooking.objects.count() == 1
+    assert Appointment.objects.count() == 1 and BayHold.objects.count() == 1
     assert Notice.objects.filter(vehicle=alice_car, kind="appointment").count() == 1

@@ -36,7 +36,7 @@ from tests.notifications.replies_helpers import (
     receive,
     reminder,
 )
-from vehicles.models import Appointment, AppointmentState, SlotBooking
+from vehicles.models import Appointment, AppointmentState, BayHold
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def test_book_holds_a_slot_and_tells_the_owner(open_now, car, notice):
     appointment = reply.appointment
     assert appointment.state == AppointmentState.REQUESTED and appointment.starts_at == jst(WEDNESDAY, 10)
     assert (appointment.due_kind, appointment.due_event_date, appointment.notice_id) == ("shaken", EXPIRY, notice.pk)
-    assert appointment.created_from_reply_id == reply.pk and appointment.slot_booking.bay == 0
+    assert appointment.created_from_reply_id == reply.pk and appointment.bay_hold.bay == 0
     [told] = owner_notices(car)
     assert (told.kind, told.stage, told.category, told.status) == ("appointment", "requested", "transactional", "sent")
     assert told.context["due"] == {"kind": "shaken", "event_date": "2026-05-31"}
@@ -108,7 +108,7 @@ def test_processing_twice_makes_one_appointment(open_now, car, notice):
     reply = process(receive(notice, preferred=[at(WEDNESDAY, 10)]))
     again = process(reply)
     assert again.appointment_id == reply.appointment_id
-    assert Appointment.objects.count() == 1 and SlotBooking.objects.count() == 1 and len(owner_notices(car)) == 1
+    assert Appointment.objects.count() == 1 and BayHold.objects.count() == 1 and len(owner_notices(car)) == 1
 
 
 def test_same_message_received_twice_is_stored_once(open_now, notice):
@@ -124,11 +124,15 @@ def test_full_slot_offers_alternatives_and_asks_the_store(open_now, store, car, 
     assert reply.outcome == "alternatives" and reply.appointment is None
     inquiry = reply.inquiry
     assert inquiry.kind == "propose_time" and inquiry.store == store and inquiry.status == "open"
-    expected = [jst(WEDNESDAY, 11).isoformat(), jst(WEDNESDAY, 12).isoformat(), jst(WEDNESDAY, 17).isoformat()]
+    # A shaken takes three hours of a bay (issue 14): both bays are busy until 13:00, and no
+    # alternative would run past closing (18:00), so the afternoon's first is 13:00 and the
+    # evening has none.
+    thursday = WEDNESDAY + dt.timedelta(days=1)
+    expected = [jst(WEDNESDAY, 13).isoformat(), jst(thursday, 10).isoformat(), jst(thursday, 12).isoformat()]
     assert inquiry.alternatives == expected
     [told] = owner_notices(car)
     assert told.stage == "alternatives" and told.context["alternatives"] == expected
-    assert "2026年3月4日(水) 11:00" in notice_render(told).text
+    assert "2026年3月4日(水) 13:00" in notice_render(told).text
 
 
 def test_reply_without_a_date_asks_the_store_to_propose(open_now, car, notice):
@@ -167,7 +171,7 @@ def test_second_booking_for_the_same_due_event_changes_the_first(open_now, car, 
     assert reply.outcome == "changed" and reply.appointment.starts_at == jst(WEDNESDAY, 15)
     first.refresh_from_db()
     assert first.state == AppointmentState.CANCELLED
-    assert list(SlotBooking.objects.values_list("appointment_id", flat=True)) == [reply.appointment_id]
+    assert list(BayHold.objects.values_list("appointment_id", flat=True)) == [reply.appointment_id]
 
 
 def test_change_without_a_date_keeps_the_appointment_and_asks_the_store(open_now, car, notice):
@@ -184,7 +188,7 @@ def test_cancel_by_reply_frees_the_slot_and_a_confirmed_one_gets_a_calendar_canc
     reply = process(receive(confirmed, intent="cancel", text="キャンセルします"))
     appointment.refresh_from_db()
     assert reply.outcome == "cancelled" and appointment.state == AppointmentState.CANCELLED
-    assert appointment.cancel_reason == "owner_reply" and not SlotBooking.objects.exists()
+    assert appointment.cancel_reason == "owner_reply" and not BayHold.objects.exists()
     cancelled = Notice.objects.get(vehicle=car, stage="cancelled")
     [(_name, content, mimetype)] = notice_attachments(cancelled)
     assert "METHOD:CANCEL" in content and "STATUS:CANCELLED" in content and "method=CANCEL" in mimetype
@@ -200,8 +204,9 @@ def test_reply_to_the_alternatives_notice_books_for_the_original_due_event(open_
         process(receive(reminder(other), preferred=[at(WEDNESDAY, 10)]))
     process(receive(notice, preferred=[at(WEDNESDAY, 10)]))
     offered = Notice.objects.get(vehicle=car, stage="alternatives")
-    reply = process(receive(offered, channel="email", text="2026年3月4日(水) 11:00 でお願いします"))
-    assert reply.appointment.starts_at == jst(WEDNESDAY, 11)
+    reply = process(receive(offered, channel="email", text="2026年3月4日(水) 13:00 でお願いします"))
+    assert reply.appointment.starts_at == jst(WEDNESDAY, 13)
+    assert reply.appointment.work_type.code == "shaken" and reply.appointment.ends_at == jst(WEDNESDAY, 16)
     assert (reply.appointment.due_kind, reply.appointment.due_event_date) == ("shaken", EXPIRY)
 
 

@@ -109,6 +109,11 @@ def test_sure_readings_still_book_at_once(car, notice):
 
 
 def test_a_range_is_one_preference_booked_at_its_first_free_slot(store, car, notice):
+    from vehicles.models import WorkCode, WorkType
+    from vehicles.services.capacity import work_type_for
+
+    work_type_for(store.company, WorkCode.SHAKEN)
+    WorkType.objects.filter(company=store.company, code=WorkCode.SHAKEN).update(minutes=60)  # one slot each
     for other in (owner_car(store, email="a@example.jp"), owner_car(store, email="b@example.jp")):
         process(receive(reminder(other), preferred=[at(WEDNESDAY, 10)]))  # 10:00 is full
     reply = process(_mail(notice, "明日の10時〜12時の間でお願いします"))

@@ -67,19 +67,25 @@ def inquiry(vehicle, *, store=None, question="オイル交換の料金は？", d
 
 
 def appointment(vehicle, *, starts_at, state="confirmed", store=None, notice_=None, due_kind="", due_event_date=None,
-                hold=False):
-    """An appointment row; hold=True also takes the next bay of its slot, as booking does."""
-    from vehicles.models import Appointment, SlotBooking
+                hold=False, work_type=None, minutes=None):
+    """An appointment row; hold=True also takes the next free bay for its time, as booking does
+    (one slot long unless `minutes` or the work type's duration says otherwise)."""
+    from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+
+    from vehicles.models import Appointment, BayHold
 
     store = store or vehicle.store
+    length = dt.timedelta(minutes=minutes or (work_type.minutes if work_type else store.slot_minutes))
     made = Appointment.objects.create(
         company_id=vehicle.company_id, store=store, vehicle=vehicle, customer=vehicle.customer, starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(minutes=store.slot_minutes), state=state,
+        ends_at=starts_at + length, state=state, work_type=work_type,
         notice_id=notice_.pk if notice_ else None, due_kind=due_kind, due_event_date=due_event_date,
     )
     if hold:
-        bay = SlotBooking.objects.filter(store=store, slot_start=starts_at).count()
-        SlotBooking.objects.create(store=store, slot_start=starts_at, bay=bay, appointment=made)
+        during = DateTimeTZRange(starts_at, starts_at + length)
+        busy = set(BayHold.objects.filter(store=store, during__overlap=during).values_list("bay", flat=True))
+        bay = min(b for b in range(len(busy) + 1) if b not in busy)
+        BayHold.objects.create(store=store, bay=bay, during=during, appointment=made)
     return made
 
 

@@ -12,7 +12,7 @@ from dealers.selectors.calendar import BUSINESS_TZ
 from notifications.models import Notice, NoticeKind
 from tests.portal.builders import appointment
 from tests.portal.conftest import plated_vehicle
-from vehicles.models import AppointmentState, SlotBooking
+from vehicles.models import AppointmentState, BayHold
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_cancel_asks_first(cast, as_alice, booked):
     assert booked.state == AppointmentState.REQUESTED
     as_alice.post(f"/appointments/{booked.pk}/cancel/")
     booked.refresh_from_db()
-    assert booked.state == AppointmentState.CANCELLED and not SlotBooking.objects.filter(appointment=booked).exists()
+    assert booked.state == AppointmentState.CANCELLED and not BayHold.objects.filter(appointment=booked).exists()
 
 
 def test_propose_other_times(cast, as_alice, booked, tuesday):

@@ -40,8 +40,12 @@ def test_two_open_bookings_of_one_car_for_the_same_purpose_are_flagged_with_a_li
 
 
 def test_a_followup_refuses_a_second_open_visit_and_links_the_first(cast, as_bob, tuesday):
+    from vehicles.models import WorkCode
+    from vehicles.services.capacity import work_type_for
+
     car = plated_vehicle(store=cast.store1)
-    first = appointment(car, starts_at=at(tuesday, 10), state="requested", hold=True)
+    diagnosis = work_type_for(cast.company, WorkCode.DIAGNOSIS)
+    first = appointment(car, starts_at=at(tuesday, 10), state="requested", hold=True, work_type=diagnosis)
     case = followup(car)
     day = tuesday + dt.timedelta(days=1)
     response = as_bob.post(f"/vehicles/followups/{case.pk}/book/", {"day": day.isoformat(), "time": "14:00"})

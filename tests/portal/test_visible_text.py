@@ -42,7 +42,7 @@ def _busy_day():
     star = world["star"]
     due = {"due": {"kind": "shaken", "event_date": star.shaken_expiry.isoformat()}}
     visit = {"appointment": {"starts_at": timezone.now().isoformat()}}
-    for stage in ("requested", "confirmed", "proposed", "cancelled", "changed", "alternatives", "needs_time"):
+    for stage in ("requested", "confirmed", "proposed", "cancelled", "changed", "moved", "alternatives", "needs_time"):
         notice(star, kind=NoticeKind.APPOINTMENT, stage=stage, context={**due, **visit})
     for stage in ("received", "answered"):
         notice(star, kind=NoticeKind.INQUIRY_ANSWER, stage=stage, context=due)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from dealers.models import AuditEntry, CalendarException
 from tests.auth import login_staff
 from tests.factories import StoreFactory, VehicleFactory
-from vehicles.models import Appointment, AppointmentState, SlotBooking
+from vehicles.models import Appointment, AppointmentState, BayHold
 from vehicles.parsing.preferences import PartOfDay, Preference
 from vehicles.selectors.appointments import alternatives, appointment_covers_sql, slots_available
 from vehicles.selectors.capacity import day_slots
@@ -89,7 +89,7 @@ def test_closed_weekday_offers_no_slot_and_books_nothing(store):
     result = book(store, car(store), Preference(MONDAY_NEXT, part=PartOfDay.MORNING))
     assert result.appointment is None
     assert all(a.astimezone(TOKYO).date() != MONDAY_NEXT for a in result.alternatives)
-    assert not SlotBooking.objects.exists()
+    assert not BayHold.objects.exists()
 
 
 def test_calendar_closure_and_national_holiday_offer_no_slot(store):
@@ -110,7 +110,8 @@ def test_calendar_closure_and_national_holiday_offer_no_slot(store):
         (17, 30, None),  # the next slot would start at 18:00
         (17, 0, "17:00"),  # the last slot ends exactly at closing
         (10, 0, "10:00"),
-        (14, 30, "15:00"),  # a time between slots takes the next slot start
+        (14, 30, "14:30"),  # an exact quarter-hour off the grid takes its own start (issue 16)
+        (14, 10, "15:00"),  # any other time between slots takes the next slot start
     ],
 )
 def test_out_of_hours_and_slot_boundaries(store, hour, minute, booked_at):
@@ -151,7 +152,7 @@ def test_undated_time_looks_at_the_next_days(store):
 
 def test_full_slot_gives_alternatives_spread_over_parts_of_day(store):
     held = [book(store, car(store), at(TUESDAY, 10)).appointment for _ in range(2)]
-    assert sorted(SlotBooking.objects.values_list("bay", flat=True)) == [0, 1]
+    assert sorted(BayHold.objects.values_list("bay", flat=True)) == [0, 1]
     result = book(store, car(store), at(TUESDAY, 10))
     assert result.appointment is None
     assert list(result.alternatives) == [jst(TUESDAY, 11), jst(TUESDAY, 12), jst(TUESDAY, 17)]
@@ -161,9 +162,9 @@ def test_full_slot_gives_alternatives_spread_over_parts_of_day(store):
 def test_cancel_frees_the_bay_for_the_next_booking(store):
     first, _second = (book(store, car(store), at(TUESDAY, 10)).appointment for _ in range(2))
     appointment_cancel(appointment=first)
-    assert not SlotBooking.objects.filter(appointment=first).exists()
+    assert not BayHold.objects.filter(appointment=first).exists()
     again = book(store, car(store), at(TUESDAY, 10)).appointment
-    assert again.slot_booking.bay == 0
+    assert again.bay_hold.bay == 0
 
 
 def test_database_refuses_a_second_booking_of_the_same_bay(store):
@@ -172,7 +173,7 @@ def test_database_refuses_a_second_booking_of_the_same_bay(store):
         company=store.company, store=store, vehicle=car(store), starts_at=appointment.starts_at, ends_at=appointment.ends_at
     )
     with pytest.raises(IntegrityError), transaction.atomic():
-        SlotBooking.objects.create(store=store, slot_start=appointment.starts_at, bay=0, appointment=other)
+        BayHold.objects.create(store=store, during=(appointment.starts_at, appointment.ends_at), bay=0, appointment=other)
 
 
 def test_store_without_bays_takes_no_booking(store):
@@ -196,7 +197,7 @@ def test_same_key_twice_makes_one_appointment(store):
     second = book(store, vehicle, at(TUESDAY, 11), key="reply:1")
     assert first.created and not second.created
     assert second.appointment.pk == first.appointment.pk
-    assert Appointment.objects.count() == 1 and SlotBooking.objects.count() == 1
+    assert Appointment.objects.count() == 1 and BayHold.objects.count() == 1
 
 
 def test_second_request_for_the_same_due_event_is_refused(store):
@@ -219,7 +220,7 @@ def test_lifecycle_confirm_arrive_complete_with_audit(store, time_machine):
     appointment_mark_completed(appointment=appointment)
     assert appointment.state == AppointmentState.COMPLETED
     assert appointment.confirmed_at and appointment.arrived_at and appointment.completed_at
-    assert SlotBooking.objects.filter(appointment=appointment).exists()  # a visit keeps its bay
+    assert BayHold.objects.filter(appointment=appointment).exists()  # a visit keeps its bay
     actions = set(AuditEntry.objects.filter(target_id=str(appointment.pk)).values_list("action", flat=True))
     assert actions == {"appointment.request", "appointment.confirm", "appointment.arrive", "appointment.complete"}
 
@@ -240,7 +241,7 @@ def test_no_show_only_once_the_time_has_come_and_frees_the_slot(store, time_mach
     time_machine.move_to(jst(TUESDAY, 10, 30), tick=False)
     appointment_mark_no_show(appointment=appointment)
     assert appointment.state == AppointmentState.NO_SHOW
-    assert not SlotBooking.objects.exists()
+    assert not BayHold.objects.exists()
 
 
 def test_propose_ends_the_request_and_keeps_the_offered_times(store):
@@ -248,7 +249,7 @@ def test_propose_ends_the_request_and_keeps_the_offered_times(store):
     appointment_propose(appointment=appointment, alternatives=[jst(TUESDAY, 15), jst(dt.date(2026, 3, 4), 10)])
     assert appointment.state == AppointmentState.CANCELLED and appointment.cancel_reason == "store_proposed"
     assert appointment.proposed_times == [jst(TUESDAY, 15).isoformat(), jst(dt.date(2026, 3, 4), 10).isoformat()]
-    assert not SlotBooking.objects.exists()
+    assert not BayHold.objects.exists()
 
 
 @pytest.mark.parametrize("bad", [jst(MONDAY_NEXT, 10), jst(TUESDAY, 10, 30), jst(TUESDAY, 18)])
@@ -258,7 +259,7 @@ def test_propose_refuses_times_the_store_does_not_offer_and_changes_nothing(stor
         appointment_propose(appointment=appointment, alternatives=[bad])
     appointment.refresh_from_db()
     assert appointment.state == AppointmentState.REQUESTED
-    assert SlotBooking.objects.filter(appointment=appointment).exists()
+    assert BayHold.objects.filter(appointment=appointment).exists()
 
 
 def test_change_moves_the_booking(store):
@@ -267,7 +268,7 @@ def test_change_moves_the_booking(store):
     old.refresh_from_db()
     assert old.state == AppointmentState.CANCELLED and old.cancel_reason == "owner_changed"
     assert result.appointment.starts_at == jst(TUESDAY, 14)
-    assert list(SlotBooking.objects.values_list("appointment_id", flat=True)) == [result.appointment.pk]
+    assert list(BayHold.objects.values_list("appointment_id", flat=True)) == [result.appointment.pk]
 
 
 def test_change_that_fits_nowhere_keeps_the_old_appointment(store):
@@ -277,7 +278,7 @@ def test_change_that_fits_nowhere_keeps_the_old_appointment(store):
     result = appointment_change(appointment=old, preferred=[at(TUESDAY, 14)], idempotency_key="change:2")
     assert result.appointment is None and result.alternatives
     assert old.state == AppointmentState.REQUESTED
-    assert SlotBooking.objects.filter(appointment=old, slot_start=jst(TUESDAY, 10)).exists()
+    assert BayHold.objects.filter(appointment=old, during__startswith=jst(TUESDAY, 10)).exists()
 
 
 def test_covering_sql_counts_confirmed_appointments_only(store):
@@ -325,7 +326,7 @@ def test_many_threads_booking_one_slot_hold_exactly_its_bays(time_machine):
     assert not errors
     held = [r for r in results.values() if r.appointment is not None]
     assert len(held) == 3
-    assert sorted(SlotBooking.objects.filter(slot_start=jst(TUESDAY, 10)).values_list("bay", flat=True)) == [0, 1, 2]
+    assert sorted(BayHold.objects.filter(during__startswith=jst(TUESDAY, 10)).values_list("bay", flat=True)) == [0, 1, 2]
     assert Appointment.objects.count() == 3
     refused = [r for r in results.values() if r.appointment is None]
     assert len(refused) == 13 and all(jst(TUESDAY, 10) not in r.alternatives for r in refused)
@@ -334,7 +335,7 @@ def test_many_threads_booking_one_slot_hold_exactly_its_bays(time_machine):
 # -- admin (read-only) -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", [Appointment, SlotBooking])
+@pytest.mark.parametrize("model", [Appointment, BayHold])
 def test_admin_lists_are_read_only_and_do_not_grow_queries(client, store, model):
     from django.contrib.auth import get_user_model
     from django.test.utils import CaptureQueriesContext

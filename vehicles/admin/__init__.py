@@ -2,6 +2,7 @@
 
 from vehicles.admin import (  # noqa: F401
     appointments,
+    capacity,
     customers,
     followups,
     maintenance,

@@ -5,11 +5,22 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from vehicles.models import MaintenanceItem
+from vehicles.models import MaintenanceItem, ServiceItem
 from vehicles.services.maintenance import ITEM_FIELDS
+
+# Work items a menu may follow by interval (inspections, shaken and recalls have their own schedules).
+_NOT_INTERVAL_ITEMS = {
+    ServiceItem.SHAKEN, ServiceItem.INSPECTION_12M, ServiceItem.INSPECTION_24M, ServiceItem.INSPECTION_6M,
+    ServiceItem.INSPECTION_3M, ServiceItem.COMPANY_INSPECTION, ServiceItem.RECALL,
+}
 
 
 class MaintenanceItemForm(forms.ModelForm):
+    code = forms.ChoiceField(
+        label=_("Work item"), choices=[(item.value, item.label) for item in ServiceItem if item not in _NOT_INTERVAL_ITEMS],
+        help_text=_("The service-record item that marks this as done."),
+    )
+
     class Meta:
         model = MaintenanceItem
         fields = ["code", *ITEM_FIELDS]
@@ -18,7 +29,7 @@ class MaintenanceItemForm(forms.ModelForm):
     def __init__(self, *args, editing: bool = False, read_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
-            self.fields["code"].disabled = True  # the service record item it follows: fixed once created
+            del self.fields["code"]  # the work item it follows is fixed once created
         if read_only:
             for field in self.fields.values():
                 field.disabled = True

@@ -1,6 +1,7 @@
 """The models of this layer, one module per capability; re-exported for `from <app>.models import X`."""
 
-from vehicles.models.appointments import Appointment, AppointmentState, SlotBooking
+from vehicles.models.appointments import Appointment, AppointmentState
+from vehicles.models.capacity import BayHold, DayHold, Occupies, WorkCode, WorkQuota, WorkType
 from vehicles.models.contracts import Contract, ContractStatus, ServiceAvailability
 from vehicles.models.credentials import VehicleCredential
 from vehicles.models.customers import ConsentCategory, ConsentRecord, Customer, CustomerConsent
@@ -38,6 +39,7 @@ __all__ = [
     "Appointment",
     "AppointmentState",
     "Assignee",
+    "BayHold",
     "CallOutcome",
     "ConsentCategory",
     "ConsentRecord",
@@ -45,6 +47,7 @@ __all__ = [
     "ContractStatus",
     "Customer",
     "CustomerConsent",
+    "DayHold",
     "DiagnosticCode",
     "DueAnchor",
     "DueBasis",
@@ -55,6 +58,7 @@ __all__ = [
     "MaintenanceDue",
     "MaintenanceItem",
     "NextAction",
+    "Occupies",
     "OilLevel",
     "PaceBasis",
     "RecallCampaign",
@@ -69,7 +73,6 @@ __all__ = [
     "ServiceRecordSource",
     "Severity",
     "ShakenExpirySource",
-    "SlotBooking",
     "SmartKeyBattery",
     "StoreRegistration",
     "TelemetryBatch",
@@ -82,4 +85,7 @@ __all__ = [
     "VehicleUse",
     "VehicleWarning",
     "WarningKind",
+    "WorkCode",
+    "WorkQuota",
+    "WorkType",
 ]

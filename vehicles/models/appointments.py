@@ -1,10 +1,9 @@
 """Service appointments (入庫予約): a car's visit to a store, and the capacity it holds.
 
 Capacity is enforced by the database, not by Python: an appointment that holds capacity owns
-one `SlotBooking` row, and (store, slot_start, bay) is unique with bay ≥ 0. A booking takes the
-lowest free bay below the store's bay count with INSERT … ON CONFLICT DO NOTHING, so two
-transactions can never hold the same bay of the same slot; there is nothing to lock and no
-count to keep in step. Cancelling or a no-show deletes the row, which frees the bay.
+a bay hold (a bay for its time range, no overlap on one bay: an exclusion constraint) or a
+place for the day, plus a seat of its work type's daily quota where the store has one (see
+vehicles.models.capacity). Cancelling or a no-show deletes the holds, which frees them.
 
 Notices live in the upper layer (notifications), so an appointment names the due event it
 covers by value (kind + event date) and keeps notice / reply ids as plain integers.
@@ -15,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from dealers.models import DealerCompany, Store
+from vehicles.models.capacity import WorkType
 from vehicles.models.customers import Customer
 from vehicles.models.vehicle import Vehicle
 
@@ -46,6 +46,10 @@ class Appointment(models.Model):
     # The exact time the owner asked for when the held time differs from it (issue 16: the
     # owner is told, and staff see both); null when the held time is what was asked.
     asked_at = models.DateTimeField(_("time asked for"), null=True, blank=True)
+    # What the visit is for and so how long it takes (issue 14); null on bookings made before.
+    work_type = models.ForeignKey(
+        WorkType, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments", verbose_name=_("work")
+    )
     state = models.CharField(_("state"), max_length=12, choices=AppointmentState.choices, default=AppointmentState.REQUESTED)
     # The due event the visit is for (a notice's kind and event date), blank for other visits.
     due_kind = models.CharField(_("due event kind"), max_length=16, blank=True, default="")
@@ -93,25 +97,3 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vehicle_id} @ {self.store_id} {self.starts_at:%Y-%m-%d %H:%M} {self.state}"
-
-
-class SlotBooking(models.Model):
-    """One bay of one slot, held by one appointment (see the module docstring)."""
-
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="slot_bookings", verbose_name=_("store"))
-    slot_start = models.DateTimeField(_("slot start"))
-    bay = models.PositiveSmallIntegerField(_("bay"))
-    appointment = models.OneToOneField(
-        Appointment, on_delete=models.CASCADE, related_name="slot_booking", verbose_name=_("appointment")
-    )
-
-    class Meta:
-        verbose_name = _("slot booking")
-        verbose_name_plural = _("slot bookings")
-        constraints = [
-            models.UniqueConstraint(fields=["store", "slot_start", "bay"], name="slotbooking_one_per_bay"),
-            models.CheckConstraint(name="slotbooking_bay_non_negative", condition=Q(bay__gte=0)),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.store_id} {self.slot_start:%Y-%m-%d %H:%M} bay {self.bay}"

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from vehicles.models.service_records import LABELLED_ITEMS, ServiceItem
 from vehicles.parsing._text import nfkc, remove_spaces
-from vehicles.parsing.chassis import normalize_chassis_number
+from vehicles.parsing.chassis import DOMESTIC_RE, VIN_RE, normalize_chassis_number
 from vehicles.parsing.era import parse_japanese_date
 from vehicles.parsing.vehicle_file import VehicleFileError, decode
 from vehicles.services.service_records import ItemInput, RecordInput
@@ -92,18 +93,31 @@ class ParsedRow:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
 
 
-def _text(raw: Any, column: str) -> str:
-    if isinstance(raw, (dict, list)):
+def _text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if type(raw) is str and raw.isascii():  # NFKC leaves ASCII as it is: the common case, fast
+        text = raw.strip()
+    elif isinstance(raw, (dict, list)):
         raise ValidationError(_("must be text"))
-    text = nfkc(raw)
+    else:
+        text = nfkc(raw)
     if len(text) > MAX_CELL:
         raise ValidationError(_("is longer than %(n)s characters") % {"n": MAX_CELL})
     return text
 
 
-def _date(raw: Any) -> dt.date:
-    text = _text(raw, "performed_on")
-    if len(text) == 10 and text[4] == "-":  # the common case, fast
+def _chassis(raw: Any) -> str:
+    text = _text(raw)
+    if DOMESTIC_RE.match(text) or VIN_RE.match(text):  # already canonical
+        return text
+    return normalize_chassis_number(text)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(text: str) -> dt.date:
+    """Dates repeat across a file (a year has 365 of them): each is read once."""
+    if len(text) == 10 and text[4] == "-":
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
@@ -111,15 +125,21 @@ def _date(raw: Any) -> dt.date:
     return parse_japanese_date(text)
 
 
+def _date(raw: Any) -> dt.date:
+    return _date_text(_text(raw))
+
+
 def _odometer(raw: Any) -> int | None:
     if isinstance(raw, int) and not isinstance(raw, bool):
         value = raw
     else:
-        text = re.sub(r"(?i)\s*km$", "", _text(raw, "odometer_km")).replace(",", "")
-        if not text:
-            return None
+        text = _text(raw)
         if not text.isdigit():
-            raise ValidationError(_("%(value)s is not a distance in km") % {"value": text})
+            text = re.sub(r"(?i)\s*km$", "", text).replace(",", "")
+            if not text:
+                return None
+            if not text.isdigit():
+                raise ValidationError(_("%(value)s is not a distance in km") % {"value": text})
         value = int(text)
     if not 0 <= value <= 2_000_000:
         raise ValidationError(_("%(value)s is not a distance in km") % {"value": value})
@@ -129,7 +149,7 @@ def _odometer(raw: Any) -> int | None:
 def _bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    key = _text(raw, "meter_replaced").lower()
+    key = _text(raw).lower()
     if key in _TRUE:
         return True
     if key in _FALSE:
@@ -151,36 +171,46 @@ def _one_item(raw: str, *, recall_number: str, label: str) -> ItemInput:
     return ItemInput(code)
 
 
-def _items(raw: Any, *, recall_number: str, label: str) -> tuple[ItemInput, ...]:
-    parts = [nfkc(p) for p in raw] if isinstance(raw, list) else _ITEM_SPLIT.split(_text(raw, "items").replace("：", ":"))
+@lru_cache(maxsize=4096)
+def _items_text(text: str, recall_number: str, label: str) -> tuple[ItemInput, ...]:
+    """The same few item lists repeat across a file: each is read once (ItemInput is frozen)."""
+    return _item_list(_ITEM_SPLIT.split(text.replace("：", ":")), recall_number=recall_number, label=label)
+
+
+def _item_list(parts: list[str], *, recall_number: str, label: str) -> tuple[ItemInput, ...]:
     names = [part.strip() for part in parts if part and part.strip()]
     if not names:
         raise ValidationError(_("no work item"))
     return tuple(_one_item(name, recall_number=recall_number, label=label) for name in names)
 
 
+def _items(raw: Any, *, recall_number: str, label: str) -> tuple[ItemInput, ...]:
+    if isinstance(raw, list):
+        return _item_list([nfkc(p) for p in raw], recall_number=recall_number, label=label)
+    return _items_text(_text(raw), recall_number, label)
+
+
+_PARSERS: tuple[tuple[str, Any], ...] = (
+    ("chassis_number", _chassis), ("performed_on", _date), ("store_code", _text), ("odometer_km", _odometer),
+    ("meter_replaced", _bool), ("external_id", _text), ("note", _text), ("recall_number", _text), ("label", _text),
+)  # fmt: skip
+
+
 def clean_row(where: str, values: Mapping[str, Any]) -> ParsedRow:
     """One row's raw values by column → a visit to record, or its problems by column."""
     row = ParsedRow(where=where)
     parsed: dict[str, Any] = {}
-
-    def take(column: str, parse) -> None:
+    get = values.get
+    for column, parse in _PARSERS:
         try:
-            parsed[column] = parse(values.get(column))
+            parsed[column] = parse(get(column))
         except ValidationError as exc:
             row.errors.append((column, " ".join(exc.messages)))
-
-    take("chassis_number", lambda raw: normalize_chassis_number(_text(raw, "chassis_number")))
-    take("performed_on", _date)
-    take("store_code", lambda raw: _text(raw, "store_code"))
-    take("odometer_km", _odometer)
-    take("meter_replaced", _bool)
-    take("external_id", lambda raw: _text(raw, "external_id"))
-    take("note", lambda raw: _text(raw, "note"))
-    take("recall_number", lambda raw: _text(raw, "recall_number"))
-    take("label", lambda raw: _text(raw, "label"))
     if not row.errors:
-        take("items", lambda raw: _items(raw, recall_number=parsed["recall_number"], label=parsed["label"]))
+        try:
+            parsed["items"] = _items(get("items"), recall_number=parsed["recall_number"], label=parsed["label"])
+        except ValidationError as exc:
+            row.errors.append(("items", " ".join(exc.messages)))
     if not row.errors and not parsed["store_code"]:
         row.errors.append(("store_code", _("required")))
     if row.errors:

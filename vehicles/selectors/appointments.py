@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
-from django.db.models import Count, QuerySet
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from dealers.models import Store, User
 from dealers.selectors.access import staff_scope
-from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
-from vehicles.models import Appointment, AppointmentState, SlotBooking, Vehicle
+from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar, business_date
+from vehicles.models import Appointment, AppointmentState, BayHold, DayHold, Occupies, Vehicle, WorkQuota, WorkType
 from vehicles.models.appointments import COVERING_STATES, OPEN_STATES
 from vehicles.parsing.preferences import part_of
-from vehicles.selectors.capacity import ALTERNATIVES_HORIZON_DAYS, BOOKING_LEAD, day_slots, offered_between
+from vehicles.selectors.capacity import ALTERNATIVES_HORIZON_DAYS, BOOKING_LEAD, day_slots, offered_between, open_window
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,29 +25,98 @@ class Slot:
     start: dt.datetime
     end: dt.datetime
     capacity: int
-    booked: int
+    booked: int  # bays busy at some moment of [start, end)
 
     @property
     def free(self) -> int:
         return max(self.capacity - self.booked, 0)
 
 
-def booked_counts(store: Store, first: dt.datetime, last: dt.datetime) -> dict[dt.datetime, int]:
-    """Held bays per slot start in [first, last] (one query)."""
-    rows = (
-        SlotBooking.objects.filter(store=store, slot_start__gte=first, slot_start__lte=last)
-        .values("slot_start")
-        .annotate(n=Count("id"))
+@dataclass(frozen=True, slots=True)
+class Work:
+    """What one booking needs: `minutes` of a bay, or a place for the day; and a seat of a daily
+    quota (`quota_pool`, `quota`) when the store caps this work type."""
+
+    minutes: int
+    occupies: str = Occupies.BAY
+    work_type_id: int | None = None
+    quota_pool: str | None = None
+    quota: int = 0
+
+    @property
+    def length(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.minutes)
+
+
+DAY_POOL = "day"
+
+
+def quota_pool(work_type_id: int) -> str:
+    return f"quota:{work_type_id}"
+
+
+def work_for(store: Store, work_type: WorkType | None) -> Work:
+    """The needs of a booking of `work_type` at `store` (one query when it is a type, none
+    otherwise); no type books one slot of bay time, as bookings did before work types."""
+    if work_type is None:
+        return Work(minutes=store.slot_minutes)
+    quota = WorkQuota.objects.filter(store=store, work_type=work_type).values_list("per_day", flat=True).first()
+    return Work(
+        minutes=work_type.minutes, occupies=work_type.occupies, work_type_id=work_type.pk,
+        quota_pool=quota_pool(work_type.pk) if quota is not None else None, quota=quota or 0,
     )
-    return {row["slot_start"]: row["n"] for row in rows}
+
+
+class Held:
+    """The bay time and day seats held at a store over a period (two queries), answering "does
+    this work fit at this start?" in memory. Holds are read as committed; the database has the
+    last word when the hold is inserted (vehicles.services.appointments)."""
+
+    def __init__(self, store: Store, first: dt.datetime, last: dt.datetime):
+        self.store, self.first, self.last = store, first, last
+        rows = BayHold.objects.filter(store=store, during__overlap=DateTimeTZRange(first, last)).values_list("bay", "during")
+        self.bays = [(bay, during.lower, during.upper) for bay, during in rows]
+
+    @cached_property
+    def seats(self) -> dict[tuple[dt.date, str], int]:
+        """Seats taken per (day, pool); read only when a question needs them."""
+        counts = (
+            DayHold.objects.filter(store=self.store, day__gte=business_date(self.first), day__lte=business_date(self.last))
+            .values("day", "pool").annotate(n=Count("id")).order_by()
+        )
+        return {(row["day"], row["pool"]): row["n"] for row in counts}
+
+    def busy(self, start: dt.datetime, end: dt.datetime) -> int:
+        return len({bay for bay, lower, upper in self.bays if lower < end and start < upper})
+
+    def day_taken(self, day: dt.date, pool: str) -> int:
+        return self.seats.get((day, pool), 0)
+
+    def fits(self, start: dt.datetime, work: Work) -> bool:
+        day = business_date(start)
+        if work.occupies == Occupies.BAY and self.busy(start, start + work.length) >= self.store.service_bays:
+            return False
+        if work.quota_pool is not None and self.day_taken(day, work.quota_pool) >= work.quota:
+            return False
+        if work.occupies == Occupies.DAY:
+            return self.day_taken(day, DAY_POOL) < self.store.day_places
+        return True
+
+
+def day_ends(calendar: StoreCalendar, start: dt.datetime) -> dt.datetime:
+    """Closing time of the start's day: a car left for the day is there until then."""
+    day = business_date(start)
+    hours = calendar.hours_on(day)
+    return open_window(day, hours)[1] if hours is not None else start + dt.timedelta(hours=8)
 
 
 def slots_available(
     store: Store, day: dt.date, *, now: dt.datetime | None = None, calendar: StoreCalendar | None = None,
     include_past: bool = False,
 ) -> list[Slot]:
-    """The store's slots on `day` with capacity and bookings; none on a closed day. Slots that
-    start before now + the booking lead are left out unless `include_past` (staff day view)."""
+    """The store's slots on `day` with its bays and how many are busy in each; none on a closed
+    day. Slots that start before now + the booking lead are left out unless `include_past`
+    (staff day view)."""
     calendar = calendar or StoreCalendar.for_store(store)
     starts = day_slots(day, calendar.hours_on(day), store.slot_minutes)
     if not include_past:
@@ -53,32 +124,35 @@ def slots_available(
         starts = [s for s in starts if s >= earliest]
     if not starts:
         return []
-    counts = booked_counts(store, starts[0], starts[-1])
     length = dt.timedelta(minutes=store.slot_minutes)
-    return [Slot(s, s + length, store.service_bays, counts.get(s, 0)) for s in starts]
+    held = Held(store, starts[0], starts[-1] + length)
+    return [Slot(s, s + length, store.service_bays, held.busy(s, s + length)) for s in starts]
 
 
 def alternatives(
     store: Store, after: dt.datetime, n: int = 3, *, calendar: StoreCalendar | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, work: Work | None = None,
 ) -> list[dt.datetime]:
-    """Up to `n` free slots from `after` on, spread out: the first free slot of each part of day
-    (morning / afternoon / evening) of each open day, in time order. Two queries at most."""
-    if n <= 0 or store.service_bays <= 0:
+    """Up to `n` starts from `after` on where the work fits (its whole duration, issue 14),
+    spread out: the first of each part of day (morning / afternoon / evening) of each open day,
+    in time order. Two or three queries."""
+    work = work or Work(minutes=store.slot_minutes)
+    if n <= 0 or (store.service_bays <= 0 and work.occupies == Occupies.BAY):
         return []
     calendar = calendar or StoreCalendar.for_store(store)
     after = max(after, (now or timezone.now()) + BOOKING_LEAD)
     first_day = after.astimezone(BUSINESS_TZ).date()
     last_day = first_day + dt.timedelta(days=ALTERNATIVES_HORIZON_DAYS)
-    starts = [s for s in offered_between(calendar, store.slot_minutes, first_day, last_day) if s >= after]
+    minutes = work.minutes if work.occupies == Occupies.BAY else store.slot_minutes
+    starts = [s for s in offered_between(calendar, store.slot_minutes, first_day, last_day, minutes) if s >= after]
     if not starts:
         return []
-    counts = booked_counts(store, starts[0], starts[-1])
+    held = Held(store, starts[0], starts[-1] + work.length)
     picked: list[dt.datetime] = []
     buckets: set[tuple[dt.date, str]] = set()
     for start in starts:
         bucket = (start.date(), part_of(start.time()).value)
-        if bucket in buckets or counts.get(start, 0) >= store.service_bays:
+        if bucket in buckets or not held.fits(start, work):
             continue
         buckets.add(bucket)
         picked.append(start)
@@ -98,10 +172,17 @@ def appointment_open_for_due(*, vehicle: Vehicle, due_kind: str, due_event_date:
     )
 
 
+def purpose(appointment: Appointment) -> tuple[str, object]:
+    """What a visit is for: its work type; before work types, its due event's kind."""
+    if appointment.work_type_id is not None:
+        return ("work", appointment.work_type_id)
+    return ("due", appointment.due_kind)
+
+
 def open_twins(appointments: list[Appointment]) -> dict[int, Appointment]:
     """For each open appointment listed, another open appointment of the same car for the same
     purpose (issue 16: two 確定待ち bookings of one car were never pointed out), the earliest
-    one; one query. The purpose is the due event's kind (blank: a visit for anything else)."""
+    one; one query."""
     wanted = [a for a in appointments if a.state in OPEN_STATES]
     if not wanted:
         return {}
@@ -110,21 +191,22 @@ def open_twins(appointments: list[Appointment]) -> dict[int, Appointment]:
         .select_related("store")
         .order_by("starts_at", "id")
     )
-    by_car: dict[tuple[int, str], list[Appointment]] = {}
+    by_car: dict[tuple[int, tuple[str, object]], list[Appointment]] = {}
     for other in others:
-        by_car.setdefault((other.vehicle_id, other.due_kind), []).append(other)
+        by_car.setdefault((other.vehicle_id, purpose(other)), []).append(other)
     found = {}
     for appointment in wanted:
-        twins = [o for o in by_car.get((appointment.vehicle_id, appointment.due_kind), []) if o.pk != appointment.pk]
+        twins = [o for o in by_car.get((appointment.vehicle_id, purpose(appointment)), []) if o.pk != appointment.pk]
         if twins:
             found[appointment.pk] = twins[0]
     return found
 
 
-def appointment_open_for_purpose(*, vehicle: Vehicle, due_kind: str) -> Appointment | None:
-    """The car's earliest open appointment for this purpose (see open_twins), or None."""
+def appointment_open_for_purpose(*, vehicle: Vehicle, work_type: WorkType | None, due_kind: str = "") -> Appointment | None:
+    """The car's earliest open appointment for this purpose (see purpose), or None."""
+    same = Q(work_type=work_type) if work_type is not None else Q(work_type__isnull=True, due_kind=due_kind)
     return (
-        Appointment.objects.filter(vehicle=vehicle, due_kind=due_kind, state__in=OPEN_STATES)
+        Appointment.objects.filter(same, vehicle=vehicle, state__in=OPEN_STATES)
         .select_related("store")
         .order_by("starts_at", "id")
         .first()

@@ -1,12 +1,14 @@
 """Appointments: request (capacity held), confirm, propose other times, arrive, complete,
 no-show, cancel, change. Every change is one conditional UPDATE plus its audit entry.
 
-Capacity is held by a SlotBooking row (vehicles.models.appointments): `_slot_hold` inserts the
-lowest bay that looked free with ON CONFLICT DO NOTHING. Two transactions racing for the same
-bay: the second waits for the first on the unique index and, when the first commits, inserts
-nothing; it then looks again (a new statement sees the commit) and takes the next bay, or finds
-the slot full. No transaction ever holds more than one uncommitted booking, so waits cannot
-form a cycle.
+Capacity is held by rows the database polices (vehicles.models.capacity): `_claim_seats` takes a
+seat of each daily pool the work needs (its quota, the day's places for a car left), then
+`_claim_bay` the lowest bay that looked free for the work's whole time range, each with INSERT …
+ON CONFLICT DO NOTHING. Two transactions racing for the same bay time: the second waits for the
+first on the exclusion constraint and, when the first commits, inserts nothing; it then looks
+again (a new statement sees the commit) and takes the next bay, or finds none. Every
+transaction takes its seats and bay in the same order (pools by name, then the bay) and waits
+for a bay only while holding seats of that day's pools, so waits cannot form a cycle.
 """
 
 from __future__ import annotations
@@ -23,12 +25,21 @@ from django.utils.translation import gettext as _
 
 from dealers.models import Store, User
 from dealers.parsing.dates import datetime_label
-from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar
+from dealers.selectors.calendar import BUSINESS_TZ, StoreCalendar, business_date
 from dealers.services.audit import audit_record
-from vehicles.models import Appointment, AppointmentState, Customer, SlotBooking, Vehicle
+from vehicles.models import Appointment, AppointmentState, BayHold, Customer, DayHold, Occupies, Vehicle, WorkType
 from vehicles.models.appointments import OPEN_STATES
 from vehicles.parsing.preferences import Preference
-from vehicles.selectors.appointments import alternatives, booked_counts, no_show_due, slots_available
+from vehicles.selectors.appointments import (
+    DAY_POOL,
+    Held,
+    Work,
+    alternatives,
+    day_ends,
+    no_show_due,
+    slots_available,
+    work_for,
+)
 from vehicles.selectors.capacity import BOOKING_LEAD, asked_time, candidate_slots, is_offered
 
 __all__ = [
@@ -41,6 +52,7 @@ __all__ = [
     "appointment_mark_arrived",
     "appointment_mark_completed",
     "appointment_mark_no_show",
+    "appointment_move",
     "appointment_propose",
     "appointment_request",
     "proposed_times_check",
@@ -69,35 +81,85 @@ class BookingResult:
     alternatives: tuple[dt.datetime, ...] = ()
 
 
-_HOLD_SQL = f"""
+_BAY_SQL = f"""
 WITH candidate AS (
     SELECT b.bay FROM generate_series(0, %(bays)s - 1) AS b(bay)
-    WHERE NOT EXISTS (SELECT 1 FROM {SlotBooking._meta.db_table} s
-                      WHERE s.store_id = %(store)s AND s.slot_start = %(slot)s AND s.bay = b.bay)
+    WHERE NOT EXISTS (SELECT 1 FROM {BayHold._meta.db_table} h
+                      WHERE h.store_id = %(store)s AND h.bay = b.bay AND h.during && tstzrange(%(start)s, %(end)s))
     ORDER BY b.bay LIMIT 1
 ), inserted AS (
-    INSERT INTO {SlotBooking._meta.db_table} (store_id, slot_start, bay, appointment_id)
-    SELECT %(store)s, %(slot)s, bay, %(appointment)s FROM candidate
-    ON CONFLICT (store_id, slot_start, bay) DO NOTHING
+    INSERT INTO {BayHold._meta.db_table} (store_id, bay, during, appointment_id)
+    SELECT %(store)s, bay, tstzrange(%(start)s, %(end)s), %(appointment)s FROM candidate
+    ON CONFLICT DO NOTHING
     RETURNING bay
 )
 SELECT (SELECT bay FROM candidate), (SELECT bay FROM inserted)
 """  # noqa: S608 - the table name comes from model metadata, values are parameters
 
+_SEAT_SQL = f"""
+WITH candidate AS (
+    SELECT s.seat FROM generate_series(0, %(size)s - 1) AS s(seat)
+    WHERE NOT EXISTS (SELECT 1 FROM {DayHold._meta.db_table} d
+                      WHERE d.store_id = %(store)s AND d.day = %(day)s AND d.pool = %(pool)s AND d.seat = s.seat)
+    ORDER BY s.seat LIMIT 1
+), inserted AS (
+    INSERT INTO {DayHold._meta.db_table} (store_id, day, pool, seat, appointment_id)
+    SELECT %(store)s, %(day)s, %(pool)s, seat, %(appointment)s FROM candidate
+    ON CONFLICT DO NOTHING
+    RETURNING seat
+)
+SELECT (SELECT seat FROM candidate), (SELECT seat FROM inserted)
+"""  # noqa: S608 - as above
 
-def _slot_hold(*, appointment_id: int, store: Store, slot: dt.datetime) -> int | None:
-    """Hold a free bay of the slot for the appointment; the bay, or None when the slot is full."""
-    params: dict[str, int | dt.datetime] = {"bays": store.service_bays, "store": store.pk, "slot": slot, "appointment": appointment_id}
+
+def _claim(sql: str, params: dict, limit: int) -> int | None:
+    """Run a claim statement until it inserts or finds nothing free. Each lost race means
+    another transaction committed a hold, so this ends within limit + 1 rounds."""
     with connection.cursor() as cursor:
-        # Each lost race means another transaction committed a bay, so this ends within bays + 1.
-        for _attempt in range(store.service_bays + 1):
-            cursor.execute(_HOLD_SQL, params)
+        for _attempt in range(limit + 1):
+            cursor.execute(sql, params)
             looked_free, inserted = cursor.fetchone()
             if inserted is not None:
                 return inserted
             if looked_free is None:
                 return None
     return None
+
+
+def _claim_bay(*, appointment_id: int, store: Store, start: dt.datetime, end: dt.datetime) -> int | None:
+    params = {"bays": store.service_bays, "store": store.pk, "start": start, "end": end, "appointment": appointment_id}
+    return _claim(_BAY_SQL, params, store.service_bays)
+
+
+def _claim_seats(*, appointment_id: int, store: Store, day: dt.date, pools: list[tuple[str, int]]) -> bool:
+    for pool, size in sorted(pools):
+        params = {"size": size, "store": store.pk, "day": day, "pool": pool, "appointment": appointment_id}
+        if _claim(_SEAT_SQL, params, size) is None:
+            return False
+    return True
+
+
+def _release(appointment_id: int) -> None:
+    BayHold.objects.filter(appointment_id=appointment_id).delete()
+    DayHold.objects.filter(appointment_id=appointment_id).delete()
+
+
+def _pools(store: Store, work: Work) -> list[tuple[str, int]]:
+    pools = [(work.quota_pool, work.quota)] if work.quota_pool is not None else []
+    if work.occupies == Occupies.DAY:
+        pools.append((DAY_POOL, store.day_places))
+    return pools
+
+
+def _hold(*, appointment_id: int, store: Store, work: Work, start: dt.datetime, end: dt.datetime) -> bool:
+    """Hold what the work needs at `start` (seats, then a bay for bay work); all or nothing."""
+    if not _claim_seats(appointment_id=appointment_id, store=store, day=business_date(start), pools=_pools(store, work)):
+        _release(appointment_id)
+        return False
+    if work.occupies == Occupies.BAY and _claim_bay(appointment_id=appointment_id, store=store, start=start, end=end) is None:
+        _release(appointment_id)
+        return False
+    return True
 
 
 def _check_store(vehicle: Vehicle, store: Store) -> None:
@@ -113,15 +175,23 @@ def _search_from(preferred: Sequence[Preference], now: dt.datetime) -> dt.dateti
     return max(now, dt.datetime.combine(dated[0], dt.time(0), BUSINESS_TZ))
 
 
-def _hold_first(*, fields: dict, store: Store, candidates: list[dt.datetime]) -> Appointment:
+def _span(work: Work, calendar: StoreCalendar, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The appointment's time: the work's duration in a bay; until closing for a car left."""
+    return start, (day_ends(calendar, start) if work.occupies == Occupies.DAY else start + work.length)
+
+
+def _hold_first(
+    *, fields: dict, store: Store, work: Work, calendar: StoreCalendar, candidates: list[dt.datetime]
+) -> Appointment:
     if not candidates:
         raise _NoSlot
-    length = dt.timedelta(minutes=store.slot_minutes)
-    appointment = Appointment.objects.create(starts_at=candidates[0], ends_at=candidates[0] + length, **fields)
+    starts_at, ends_at = _span(work, calendar, candidates[0])
+    appointment = Appointment.objects.create(starts_at=starts_at, ends_at=ends_at, **fields)
     for slot in candidates:
-        if _slot_hold(appointment_id=appointment.pk, store=store, slot=slot) is not None:
-            if slot != appointment.starts_at:
-                appointment.starts_at, appointment.ends_at = slot, slot + length
+        start, end = _span(work, calendar, slot)
+        if _hold(appointment_id=appointment.pk, store=store, work=work, start=start, end=end):
+            if (start, end) != (appointment.starts_at, appointment.ends_at):
+                appointment.starts_at, appointment.ends_at = start, end
                 appointment.save(update_fields=["starts_at", "ends_at"])
             return appointment
     raise _NoSlot
@@ -156,14 +226,18 @@ def appointment_request(
     note: str = "",
     actor: User | None = None,
     calendar: StoreCalendar | None = None,
+    work_type: WorkType | None = None,
+    state: str = AppointmentState.REQUESTED,
 ) -> BookingResult:
-    """Book the first preferred time that fits as a requested appointment.
+    """Book the first preferred time that fits as a requested appointment (staff taking a
+    phone call book it `confirmed`).
 
     1. the same idempotency key again → the appointment it made (created=False);
     2. an open appointment for the same due event → AppointmentExists (change it instead);
-    3. the offered slots matching the preferences, in order (business calendar, slot grid,
-       at least BOOKING_LEAD ahead), skipping slots already full;
-    4. hold the first slot with a free bay (database-enforced), create the appointment and its
+    3. the offered starts matching the preferences, in order (business calendar, slot grid or
+       the exact time asked, the work's duration done by closing, at least BOOKING_LEAD
+       ahead), skipping those where the work does not fit (bay time, day places, quota);
+    4. hold the first start that fits (database-enforced), create the appointment and its
        audit entry, in one transaction (a savepoint inside the caller's); when an exact time
        was asked and the held slot starts later, the asked time is kept beside it;
     5. nothing fits → no appointment, up to three alternatives near the first preferred day.
@@ -175,21 +249,23 @@ def appointment_request(
     _check_store(vehicle, store)
     now = timezone.now()
     calendar = calendar or StoreCalendar.for_store(store)
-    candidates = candidate_slots(calendar, store.slot_minutes, preferred, not_before=now + BOOKING_LEAD)
-    if candidates and store.service_bays > 0:
-        counts = booked_counts(store, min(candidates), max(candidates))
-        candidates = [c for c in candidates if counts.get(c, 0) < store.service_bays]
-    else:
-        candidates = []
+    work = work_for(store, work_type)
+    minutes = work.minutes if work.occupies == Occupies.BAY else store.slot_minutes
+    candidates = candidate_slots(calendar, store.slot_minutes, preferred, not_before=now + BOOKING_LEAD, minutes=minutes)
+    if candidates:
+        held = Held(store, min(candidates), max(candidates) + work.length)
+        candidates = [c for c in candidates if held.fits(c, work)]
     fields = {
         "company_id": store.company_id, "store": store, "vehicle": vehicle,
-        "customer_id": customer.pk if customer else vehicle.customer_id, "state": AppointmentState.REQUESTED,
+        "customer_id": customer.pk if customer else vehicle.customer_id, "state": state, "work_type": work_type,
         "due_kind": due_kind, "due_event_date": due_event_date, "notice_id": notice_id,
         "created_from_reply_id": reply_id, "idempotency_key": idempotency_key, "note": note,
     }
+    if state == AppointmentState.CONFIRMED:
+        fields["confirmed_at"] = now
     try:
         with transaction.atomic():
-            appointment = _hold_first(fields=fields, store=store, candidates=candidates)
+            appointment = _hold_first(fields=fields, store=store, work=work, calendar=calendar, candidates=candidates)
             asked = asked_time(preferred, appointment.starts_at, store.slot_minutes)
             if asked is not None:  # the owner is told the held time differs (issue 16)
                 appointment.asked_at = asked
@@ -197,9 +273,10 @@ def appointment_request(
             audit_record(
                 action="appointment.request", target=appointment, actor=actor, company=store.company_id,
                 starts_at=appointment.starts_at.isoformat(), reply_id=reply_id, notice_id=notice_id,
+                work=work_type.code if work_type else None, state=state,
             )
     except _NoSlot:
-        found = alternatives(store, _search_from(preferred, now), calendar=calendar, now=now)
+        found = alternatives(store, _search_from(preferred, now), calendar=calendar, now=now, work=work)
         return BookingResult(None, False, tuple(found))
     except IntegrityError:
         # A concurrent request with the same key, or for the same due event, committed first.
@@ -223,7 +300,7 @@ def _transition(
         label = AppointmentState(current).label if current else _("gone")
         raise ValidationError(_("This appointment is %(state)s; that cannot be done now.") % {"state": label})
     if release:
-        SlotBooking.objects.filter(appointment_id=appointment.pk).delete()
+        _release(appointment.pk)
     appointment.refresh_from_db()
     audit_record(action=f"appointment.{action}", target=appointment, actor=actor, company=appointment.company_id, state=to)
     return appointment
@@ -238,20 +315,24 @@ def appointment_confirm(*, appointment: Appointment, actor: User | None = None) 
     )
 
 
-def proposed_times_check(*, store: Store, times: Sequence[dt.datetime]) -> list[dt.datetime]:
-    """1–3 distinct future slots the store offers and has a free bay in; ValidationError otherwise."""
+def proposed_times_check(
+    *, store: Store, times: Sequence[dt.datetime], work_type: WorkType | None = None
+) -> list[dt.datetime]:
+    """1–3 distinct future slots the store offers where the work fits; ValidationError otherwise."""
     if not 1 <= len(times) <= MAX_PROPOSED:
         raise ValidationError(_("Propose between one and three times."))
     if any(timezone.is_naive(at) for at in times):
         raise ValidationError(_("Times must include a time zone."))
     calendar = StoreCalendar.for_store(store)
     earliest = timezone.now() + BOOKING_LEAD
-    counts = booked_counts(store, min(times), max(times))
+    work = work_for(store, work_type)
+    minutes = work.minutes if work.occupies == Occupies.BAY else store.slot_minutes
+    held = Held(store, min(times), max(times) + work.length)
     for at in times:
         shown = datetime_label(at)
-        if not is_offered(calendar, store.slot_minutes, at) or at < earliest:
+        if not is_offered(calendar, store.slot_minutes, at, minutes) or at < earliest:
             raise ValidationError(_("%(time)s is not a slot the store offers.") % {"time": shown})
-        if counts.get(at, 0) >= store.service_bays:
+        if not held.fits(at, work):
             raise ValidationError(_("%(time)s is already fully booked.") % {"time": shown})
     return sorted(set(times))
 
@@ -265,7 +346,7 @@ def appointment_propose(*, appointment: Appointment, alternatives: Sequence[dt.d
         appointment, to=AppointmentState.CANCELLED, allowed_from=[AppointmentState.REQUESTED], action="propose",
         actor=actor, release=True, stamp="cancelled_at", extra={"cancel_reason": "store_proposed"},
     )
-    times = proposed_times_check(store=appointment.store, times=alternatives)
+    times = proposed_times_check(store=appointment.store, times=alternatives, work_type=appointment.work_type)
     appointment.proposed_times = [t.astimezone(BUSINESS_TZ).isoformat() for t in times]
     appointment.save(update_fields=["proposed_times"])
     return appointment
@@ -329,13 +410,49 @@ def appointment_change(
             result = appointment_request(
                 vehicle=old.vehicle, store=old.store, preferred=preferred, idempotency_key=idempotency_key,
                 customer=old.customer, due_kind=old.due_kind, due_event_date=old.due_event_date, notice_id=old.notice_id,
-                reply_id=reply_id, note=note or old.note, actor=actor,
+                reply_id=reply_id, note=note or old.note, actor=actor, work_type=old.work_type,
             )
             if result.appointment is None:
                 raise _KeepOld
     except _KeepOld:
         appointment.refresh_from_db()  # the in-memory copy saw the rolled-back cancel
         store = appointment.store
-        found = alternatives(store, _search_from(preferred, timezone.now()))
+        found = alternatives(store, _search_from(preferred, timezone.now()), work=work_for(store, appointment.work_type))
         return BookingResult(None, False, tuple(found))
     return result
+
+
+@transaction.atomic
+def appointment_move(*, appointment: Appointment, starts_at: dt.datetime, actor: User | None = None) -> Appointment:
+    """Staff move an open appointment to another start (the week board): the same row keeps its
+    state and id (so the owner's calendar entry is updated, not duplicated); its holds are
+    released and taken again at the new time in one savepoint, so a refused move (not offered,
+    no bay free for the whole work) leaves everything as it was. ValidationError says why."""
+    if timezone.is_naive(starts_at):
+        raise ValidationError(_("Times must include a time zone."))
+    locked = Appointment.objects.select_for_update(of=("self",)).select_related("store", "work_type").get(pk=appointment.pk)
+    if locked.state not in OPEN_STATES:
+        raise ValidationError(_("This appointment is %(state)s; that cannot be done now.") % {"state": locked.get_state_display()})
+    store = locked.store
+    calendar = StoreCalendar.for_store(store)
+    work = work_for(store, locked.work_type)
+    minutes = work.minutes if work.occupies == Occupies.BAY else store.slot_minutes
+    local = starts_at.astimezone(BUSINESS_TZ)
+    wanted = [Preference(date=local.date(), time=local.time())]
+    offered = candidate_slots(calendar, store.slot_minutes, wanted, not_before=timezone.now() + BOOKING_LEAD, minutes=minutes)
+    if starts_at not in offered:
+        raise ValidationError(_("%(time)s is not a slot the store offers.") % {"time": datetime_label(starts_at)})
+    previous = locked.starts_at
+    try:
+        with transaction.atomic():
+            _release(locked.pk)
+            start, end = _span(work, calendar, starts_at)
+            if not _hold(appointment_id=locked.pk, store=store, work=work, start=start, end=end):
+                raise _NoSlot
+    except _NoSlot:
+        raise ValidationError(_("%(time)s is already fully booked.") % {"time": datetime_label(starts_at)}) from None
+    Appointment.objects.filter(pk=locked.pk).update(starts_at=start, ends_at=end, asked_at=None, updated_at=timezone.now())
+    locked.refresh_from_db()
+    audit_record(action="appointment.move", target=locked, actor=actor, company=locked.company_id,
+                 previous=previous.isoformat(), starts_at=start.isoformat())
+    return locked

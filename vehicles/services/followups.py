@@ -28,10 +28,12 @@ from vehicles.models import (
     Severity,
     VehicleWarning,
     WarningKind,
+    WorkCode,
 )
 from vehicles.parsing.preferences import Preference
 from vehicles.selectors.appointments import appointment_open_for_purpose
 from vehicles.services.appointments import AppointmentExists, BookingResult, appointment_request
+from vehicles.services.capacity import work_type_for
 from vehicles.services.followup_routing import followup_route
 
 # Severities a dealer calls the owner about; "info" only gets the notice.
@@ -145,10 +147,12 @@ def followup_book_visit(*, followup: FollowUp, actor: User, starts_at: dt.dateti
         raise ValidationError(_("The car has no registered store to visit."))
     local = starts_at.astimezone(BUSINESS_TZ)
     key = f"followup:{followup.pk}:{local:%Y%m%dT%H%M}"
-    first = appointment_open_for_purpose(vehicle=vehicle, due_kind="")
+    work_type = work_type_for(vehicle.company_id, WorkCode.DIAGNOSIS)
+    first = appointment_open_for_purpose(vehicle=vehicle, work_type=work_type)
     if first is not None and first.idempotency_key != key:
         raise AppointmentExists(first)  # issue 16: a second open visit for the same purpose
     result = appointment_request(
+        work_type=work_type,
         vehicle=vehicle, store=vehicle.store, preferred=[Preference(date=local.date(), time=local.time())],
         idempotency_key=key, actor=actor,
         note=_("Booked from the follow-up of warning %(code)s.") % {"code": followup.warning.code},

@@ -169,8 +169,8 @@ def _pace_forget_sql() -> str:
 
 
 def _battery_sql() -> str:
-    """Set `battery_replace` where the resting voltage is below the replace level or its daily
-    medians over 30 days fall faster than the health report allows; clear it elsewhere."""
+    """Set `battery_replace` where the newest reading is a resting one below the replace level, or
+    the daily medians over 30 days fall faster than the health report allows; clear it elsewhere."""
     return f"""
 WITH replaced AS (  -- a new battery: its trend starts the day after
     SELECT i.vehicle_id, max(i.performed_on) AS replaced_on FROM {ServiceRecordItem._meta.db_table} i
@@ -182,7 +182,6 @@ all_days AS (
            percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage) AS median,
            max(r.recorded_at) AS latest_at
     FROM {READINGS} r
-    JOIN {STATE} m ON m.vehicle_id = r.vehicle_id
     WHERE r.recorded_at > %(battery_since)s AND r.recorded_at <= %(until)s
       AND r.battery_voltage IS NOT NULL AND r.battery_voltage <= {CHARGING_ABOVE_V}
     GROUP BY 1, 2
@@ -193,15 +192,16 @@ days AS (
 ),
 trend AS (
     SELECT vehicle_id, regr_slope(median, day - DATE '2000-01-01') * 30 AS per_30_days, count(*) AS n,
-           max(day) - min(day) AS span, (array_agg(median ORDER BY latest_at DESC))[1] AS latest_median
+           max(day) - min(day) AS span
     FROM days GROUP BY vehicle_id
 ),
 verdict AS (
     SELECT m.vehicle_id,
            COALESCE((t.n >= {TREND_MIN_DAYS} AND t.span >= {BATTERY_MIN_SPAN_DAYS} AND -t.per_30_days > {TREND_MAX_DROP_V})
-                    OR t.latest_median < {BATTERY_REPLACE_BELOW_V}, FALSE) AS replace
+                    OR (s.battery_voltage <= {CHARGING_ABOVE_V} AND s.battery_voltage < {BATTERY_REPLACE_BELOW_V}), FALSE) AS replace
     FROM {STATE} m
     LEFT JOIN trend t ON t.vehicle_id = m.vehicle_id
+    LEFT JOIN vehicles_vehiclestate s ON s.vehicle_id = m.vehicle_id
 )
 UPDATE {STATE} m SET battery_replace = v.replace
 FROM verdict v WHERE v.vehicle_id = m.vehicle_id AND m.battery_replace IS DISTINCT FROM v.replace
@@ -289,6 +289,10 @@ def due_refresh(*, on: dt.date) -> tuple[int, int]:
 @transaction.atomic
 def maintenance_refresh(*, on: dt.date, now: dt.datetime) -> RefreshResult:
     """The daily refresh (module docstring); idempotent, set-based, safe to run twice."""
+    with connection.cursor() as cursor:
+        # The aggregates and the battery medians' sort stay in memory (the default 4 MB spills
+        # them to disk at a few thousand cars); for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
     seeded = menus_ensure()
     paces = pace_refresh(on=on, now=now)
     flags = battery_refresh(now=now)

@@ -182,8 +182,15 @@ _STAGE_SQL = """
 CREATE TEMP TABLE service_record_stage (
     row_no int, vehicle_id bigint, chassis text, store_id bigint, store_code text, performed_on date,
     odometer_km int, meter_replaced boolean, external_id text, note text, appointment_id bigint,
-    item text, campaign_id bigint, campaign_number text, label text
+    item_no int, item text, campaign_id bigint, campaign_number text, label text
 ) ON COMMIT DROP
+"""
+
+# Imports name the car by chassis number: one join on its unique index, before the check (a
+# join on "id or chassis number" cannot be planned as a hash join).
+_RESOLVE_SQL = """
+UPDATE service_record_stage s SET vehicle_id = v.id
+FROM vehicles_vehicle v WHERE s.vehicle_id IS NULL AND v.chassis_number = s.chassis
 """
 
 # Rows resolved and checked: one per staged row, with `problem` (an error code) or NULL.
@@ -191,12 +198,13 @@ _CHECK_SQL = f"""
 CREATE TEMP TABLE service_record_checked ON COMMIT DROP AS
 WITH resolved AS (
     SELECT s.*, v.id AS car_id, v.first_registration_year AS fy, v.first_registration_month AS fm,
-           st.id AS shop_id, COALESCE(s.campaign_id, rc.id) AS recall_id
+           COALESCE(st_id.id, st_code.id) AS shop_id, COALESCE(s.campaign_id, rc.id) AS recall_id
     FROM service_record_stage s
-    LEFT JOIN vehicles_vehicle v ON v.company_id = %(company)s
-         AND (v.id = s.vehicle_id OR (s.vehicle_id IS NULL AND v.chassis_number = s.chassis))
-    LEFT JOIN dealers_store st ON st.company_id = %(company)s AND st.is_active
-         AND (st.id = s.store_id OR (s.store_id IS NULL AND st.code = s.store_code))
+    -- The car by id (chassis numbers were resolved to ids before: _RESOLVE_SQL).
+    LEFT JOIN vehicles_vehicle v ON v.company_id = %(company)s AND v.id = s.vehicle_id
+    LEFT JOIN dealers_store st_id ON st_id.id = s.store_id AND st_id.company_id = %(company)s AND st_id.is_active
+    LEFT JOIN dealers_store st_code ON s.store_id IS NULL AND st_code.code = s.store_code
+         AND st_code.company_id = %(company)s AND st_code.is_active
     LEFT JOIN vehicles_recallcampaign rc ON s.campaign_id IS NULL AND rc.notification_number = s.campaign_number
 ), batch_visits AS (
     -- The file's own earlier visits of the same car count as readings too (a history import).
@@ -262,7 +270,7 @@ WITH items AS (
     INSERT INTO {_ITEM} (record_id, vehicle_id, item, recall_campaign_id, label, performed_on, odometer_km)
     SELECT r.id, g.car_id, g.item, CASE WHEN g.item = 'recall' THEN g.recall_id END, g.label, g.performed_on, r.odometer_km
     FROM ({_GOOD}) g JOIN {_RECORD} r ON r.vehicle_id = g.car_id AND r.performed_on = g.performed_on
-    ORDER BY g.row_no
+    ORDER BY g.row_no, g.item_no
     ON CONFLICT DO NOTHING
     RETURNING record_id, vehicle_id, item, recall_campaign_id, performed_on
 )
@@ -273,13 +281,13 @@ INSERT INTO service_record_added SELECT * FROM items
 def _copy_rows(cursor, rows: Sequence[RecordInput]) -> None:
     with cursor.cursor.copy(
         "COPY service_record_stage (row_no, vehicle_id, chassis, store_id, store_code, performed_on, odometer_km,"
-        " meter_replaced, external_id, note, appointment_id, item, campaign_id, campaign_number, label) FROM STDIN"
+        " meter_replaced, external_id, note, appointment_id, item_no, item, campaign_id, campaign_number, label) FROM STDIN"
     ) as copy:
         for index, row in enumerate(rows):
             head = (index, row.vehicle_id, row.chassis_number, row.store_id, row.store_code, row.performed_on,
                     row.odometer_km, row.meter_replaced, row.external_id.strip(), row.note)  # fmt: skip
-            for item in row.items:
-                copy.write_row((*head, row.appointment_id, item.item, item.recall_campaign_id, item.recall_number,
+            for item_no, item in enumerate(row.items):
+                copy.write_row((*head, row.appointment_id, item_no, item.item, item.recall_campaign_id, item.recall_number,
                                 item.label.strip()))  # fmt: skip
 
 
@@ -359,6 +367,9 @@ def _apply_shaken(cursor) -> list[tuple[int, dt.date | None, dt.date]]:
 def _apply_recalls(cursor, actor: User | None) -> None:
     """Mark the recall targets of the recall work added now done, through the recall service
     (its checks and audit). Recall work is rare in a visit, so this is a short loop."""
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM service_record_added WHERE item = '{ServiceItem.RECALL.value}')")  # noqa: S608 - a constant
+    if not cursor.fetchone()[0]:
+        return
     cursor.execute(
         f"SELECT t.id, a.performed_on, r.store_id FROM service_record_added a"  # noqa: S608
         f" JOIN {_RECORD} r ON r.id = a.record_id"
@@ -411,11 +422,13 @@ def service_records_apply(
             " recall_campaign_id bigint, performed_on date) ON COMMIT DROP"
         )
         _copy_rows(cursor, checked)
+        cursor.execute(_RESOLVE_SQL)
         cursor.execute("ANALYZE service_record_stage")
         params: dict[str, int | str | dt.date | dt.datetime | None] = {
             "company": company_id, "today": today or timezone.localdate(), "tolerance": ODOMETER_TOLERANCE_KM,
         }
         cursor.execute(_CHECK_SQL, params)
+        cursor.execute("ANALYZE service_record_checked")  # plans for the inserts below
         _collect_problems(cursor, checked, local)
         cursor.execute(
             _INSERT_RECORDS_SQL,
@@ -424,6 +437,7 @@ def service_records_apply(
         result.records_created = cursor.rowcount
         cursor.execute(_INSERT_ITEMS_SQL)
         result.items_added = cursor.rowcount
+        cursor.execute("ANALYZE service_record_added")
         _record_ids(cursor, checked, local)
         result.rows_unchanged = _unchanged_rows(cursor)
         expiry_changes = _apply_shaken(cursor)

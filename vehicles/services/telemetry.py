@@ -184,18 +184,21 @@ class _PreparingCursor(psycopg.Cursor):
     preparation off for the whole connection): planning the write statement costs more than
     running it, and these few statements run hundreds of times a second."""
 
-    def execute(self, query, params=None, *, prepare=True, binary=None):  # type: ignore[override]
+    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[override]
+        if prepare is None:
+            prepare = settings.DATABASE_PREPARED_STATEMENTS or None
         return super().execute(query, params, prepare=prepare, binary=binary)
 
 
 def prepared_cursor():
     """A cursor whose statements are prepared once per connection, wrapped like Django's own so
     query logging and counting still see it. (Behind PgBouncer in transaction mode this needs
-    PgBouncer >= 1.21 with max_prepared_statements set.)"""
+    PgBouncer >= 1.21 with max_prepared_statements set: DATABASE_PGBOUNCER=1 turns preparing off
+    unless DATABASE_PGBOUNCER_PREPARED=1 says the pooler keeps them.)"""
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = connection.connection
-    if raw.prepare_threshold is None:
+    if raw.prepare_threshold is None and settings.DATABASE_PREPARED_STATEMENTS:
         # Django's cursors bind client-side and never prepare; with a threshold set (so high it
         # is never reached by itself) psycopg prepares what _PreparingCursor asks it to.
         raw.prepare_threshold = 2**31
