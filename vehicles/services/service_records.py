@@ -244,7 +244,8 @@ SELECT p.*, CASE
     WHEN p.item = 'recall' AND NOT EXISTS (
         SELECT 1 FROM {RecallTarget._meta.db_table} t WHERE t.vehicle_id = p.car_id AND t.campaign_id = p.recall_id) THEN 'recall'
     WHEN p.external_id <> '' AND ((p.ext_car, p.ext_on) <> (p.car_id, p.performed_on) OR EXISTS (
-        SELECT 1 FROM {_RECORD} x WHERE x.company_id = %(company)s AND x.external_id = p.external_id
+        -- the partial unique index's own predicate, so the index answers (else a scan per row)
+        SELECT 1 FROM {_RECORD} x WHERE x.company_id = %(company)s AND x.external_id = p.external_id AND NOT (x.external_id = '')
         AND (x.vehicle_id, x.performed_on) <> (p.car_id, p.performed_on))) THEN 'external_id'
     WHEN p.appointment_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM {Appointment._meta.db_table} a WHERE a.id = p.appointment_id AND a.vehicle_id = p.car_id) THEN 'appointment'
