@@ -19,6 +19,7 @@ from notifications.services.funnel import funnel_days_refresh_recent, funnel_day
 from notifications.services.inbound_mail import (
     received_mail_finish,
     received_mail_process,
+    received_mail_purge,
     received_mail_requeue_stuck,
 )
 from notifications.services.outbox import deliveries_release_stuck, deliveries_send_due
@@ -146,6 +147,12 @@ def received_mail_process_task(self, received_id: int) -> str | None:
 def received_mail_requeue_stuck_task() -> int:
     """Beat every minute: re-queue received mail whose processing task was lost."""
     return received_mail_requeue_stuck()
+
+
+@shared_task(name="notifications.received_mail_purge")
+def received_mail_purge_task() -> int:
+    """Beat nightly: finished received mail past its keeping time is deleted."""
+    return received_mail_purge()
 
 
 # --- e-Care warning notices ---------------------------------------------------------------

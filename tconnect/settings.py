@@ -251,6 +251,8 @@ INBOUND_MAIL_MAX_BYTES = env_int("INBOUND_MAIL_MAX_BYTES", 1_000_000, minimum=10
 # sender, the listener answers a temporary 451 (the sending server keeps the mail and retries).
 REPLY_FLOOD_PER_TOKEN = env_int("REPLY_FLOOD_PER_TOKEN", 20, minimum=1)
 REPLY_FLOOD_PER_SENDER = env_int("REPLY_FLOOD_PER_SENDER", 60, minimum=1)
+# Received mail (raw, with owners' personal data) is deleted this long after it was handled.
+RECEIVED_MAIL_KEEP_DAYS = env_int("RECEIVED_MAIL_KEEP_DAYS", 90, minimum=1)
 REPLY_FLOOD_WINDOW = timedelta(minutes=env_int("REPLY_FLOOD_WINDOW_MINUTES", 60, minimum=1))
 # Bounces come back to the envelope sender bounce-<delivery>-<signature>@REPLY_DOMAIN (VERP);
 # feedback-loop complaints (ARF) to MAIL_COMPLAINTS_LOCAL_PART@REPLY_DOMAIN (register it with providers).
@@ -326,6 +328,7 @@ CELERY_TASK_ROUTES = {
     "notifications.replies_requeue_stuck": {"queue": "celery"},
     "notifications.received_mail_process": {"queue": "celery"},
     "notifications.received_mail_requeue_stuck": {"queue": "celery"},
+    "notifications.received_mail_purge": {"queue": "celery"},
     "notifications.warning_notices_for_vehicle": {"queue": "celery"},
     "notifications.warning_notices_catch_up": {"queue": "celery"},
     "dealers.unpublished_tasks_republish": {"queue": "celery"},
@@ -375,6 +378,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications: re-queue stuck received mail (every minute)": {
         "task": "notifications.received_mail_requeue_stuck",
         "schedule": crontab(minute="*"),
+    },
+    "notifications: purge old received mail (03:40)": {
+        "task": "notifications.received_mail_purge",
+        "schedule": crontab(hour=3, minute=40),
     },
     # Warnings whose notice task was lost (broker down at ingest) get their notice anyway.
     "notifications: warning notices catch-up (every minute)": {

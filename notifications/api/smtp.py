@@ -1,7 +1,8 @@
 """The inbound SMTP listener (aiosmtpd), run by `manage.py inbound_smtp`. It never parses a mail.
 
 - RCPT: the address form on REPLY_DOMAIN decides the kind (notifications.services.inbound_mail:
-  `<token>@` is a reply); an unknown form, key or expired notice → 550; past a flood limit → 451
+  `<token>@` a reply, `bounce-<delivery>-<signature>@` a bounce, `fbl@` a complaint); an unknown
+  form, key or expired notice → 550; past a flood limit → 451
   (temporary: the sending server keeps the mail and retries later).
 - Size: mail over INBOUND_MAIL_MAX_BYTES → 552 (from SIZE, or after DATA); a line over RFC 5321's
   1,000 octets → 500.

@@ -16,7 +16,8 @@ Steps of one mail:
 3. Worker (`received_mail_process`): claim the row (attempts + 1, committed first, so a parse
    that kills or hangs the worker is given up after MAX_ATTEMPTS), parse and handle it under the
    row's lock, mark it processed / refused (not readable) in the same transaction: exactly once.
-4. Sweep (`received_mail_requeue_stuck`, every minute): rows whose task was lost are queued again.
+4. Sweep (`received_mail_requeue_stuck`, every minute): rows whose task was lost are queued again;
+   `received_mail_purge` (nightly) deletes finished rows older than RECEIVED_MAIL_KEEP_DAYS.
 """
 
 from __future__ import annotations
@@ -278,3 +279,13 @@ def received_mail_requeue_stuck(*, now: dt.datetime | None = None, limit: int = 
     for received_id in ids:
         _queue(received_id)
     return len(ids)
+
+
+def received_mail_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete finished mail (and flood counts) older than RECEIVED_MAIL_KEEP_DAYS: the raw mail
+    holds owners' personal data and is kept only while staff may need to look at it. Mail still
+    waiting to be processed is kept whatever its age."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.RECEIVED_MAIL_KEEP_DAYS)
+    deleted, _by_model = ReceivedMail.objects.filter(received_at__lt=cutoff).exclude(status=ReceivedMailStatus.RECEIVED).delete()
+    MailFlood.objects.filter(hour__lt=cutoff).delete()
+    return deleted

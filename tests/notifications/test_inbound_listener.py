@@ -24,6 +24,7 @@ from notifications.parsing import mime
 from notifications.services.inbound_mail import (
     MAX_ATTEMPTS,
     received_mail_process,
+    received_mail_purge,
     received_mail_requeue_stuck,
 )
 from tests.auth import login_staff
@@ -37,11 +38,18 @@ broker = celery_harness.broker  # the fixture: tasks are queued to a private bro
 
 User = get_user_model()
 CAP = settings.INBOUND_MAIL_MAX_BYTES
-# A second client's whole SMTP transaction (two statements included) normally takes a few ms; on
-# a busy shared 2-core box allow much more, yet less than the 5 s the slow mail below takes to be
-# read, or the ~7 s aiosmtpd's line-by-line reader held everyone on a 1 MB mail of empty lines.
-AT_ONCE = 2.5
-SLOW = 5
+# "At once" for a second client's whole SMTP transaction (a connection and two statements on the
+# database included): at least 2.5 s, or 1 s more than five times the same transaction took just
+# before on its own (a few ms on a quiet box, far more on a busy shared one: load 20 on 2 cores
+# was seen), never more than SLOW - 2 s. The
+# old listener held it for the whole slow read (SLOW), or ~7 s for a 1 MB mail of empty lines
+# (aiosmtpd's line-by-line reader).
+SLOW = 8
+
+
+def at_once(port: int, rcpt: str) -> float:
+    alone = max(timed(port, rcpt, message("明日", msgid=f"<alone{n}@example.jp>"))[0] for n in range(2))
+    return min(max(2.5, 1.0 + 5 * alone), SLOW - 2)
 
 
 @pytest.fixture(autouse=True)
@@ -134,6 +142,7 @@ def test_a_slow_mail_never_holds_another_clients_250(listener, cast, monkeypatch
 
     monkeypatch.setattr(smtp, "mail_shape_check", slow_check, raising=False)
     alice = address(cast["alice"])
+    limit = at_once(listener, address(cast["bob"]))
     slow = SLOW_MARK + b"\r\n" + message("明日の午前10時で", msgid="<slow@example.jp>")
     slow_answer: list[tuple[float, int]] = []
     sender = threading.Thread(target=lambda: slow_answer.append(timed(listener, alice, slow)))
@@ -141,7 +150,7 @@ def test_a_slow_mail_never_holds_another_clients_250(listener, cast, monkeypatch
     time.sleep(0.5)  # the slow mail is in its DATA now
     seconds, code = timed(listener, address(cast["bob"]), message("代車はありますか", msgid="<quick@example.jp>"))
     sender.join(timeout=30)
-    assert code == 250 and seconds < AT_ONCE
+    assert code == 250 and seconds < limit
     assert slow_answer and slow_answer[0][1] == 250
 
 
@@ -160,6 +169,7 @@ def _at_the_cap(name: str) -> bytes:
 def test_hostile_mail_at_the_cap_while_a_second_client_gets_250_at_once(listener, cast, name):
     hostile_mail = _at_the_cap(name)
     alice, bob = address(cast["alice"]), address(cast["bob"])
+    limit = at_once(listener, bob)
     answers: list[tuple[float, int]] = []
     senders = [threading.Thread(target=lambda: answers.append(timed(listener, alice, hostile_mail))) for _ in range(3)]
     for sender in senders:
@@ -168,7 +178,7 @@ def test_hostile_mail_at_the_cap_while_a_second_client_gets_250_at_once(listener
     for sender in senders:
         sender.join(timeout=60)
     assert [code for _seconds, code in quick] == [250, 250, 250]
-    assert max(seconds for seconds, _code in quick) < AT_ONCE
+    assert max(seconds for seconds, _code in quick) < limit
     # 500: a line over RFC 5321's 1,000 octets, refused by aiosmtpd while reading (its own bound).
     assert len(answers) == 3 and {code for _seconds, code in answers} <= {250, 500, 554}
     # The worker's part: every stored mail read within bounded time, none left unprocessed.
@@ -177,7 +187,7 @@ def test_hostile_mail_at_the_cap_while_a_second_client_gets_250_at_once(listener
     assert time.perf_counter() - started < 30
     assert ReceivedMail.objects.filter(status="received").count() == 0
     assert outcome["failed"] == 0
-    assert Reply.objects.filter(notice=cast["bob"]).count() == 3
+    assert Reply.objects.filter(notice=cast["bob"]).count() == 5  # the two alone and the three quick
 
 
 # --- Point 3: plain 554 for shapes past the bounds; NUL bytes never make a 451 loop ---------
@@ -340,3 +350,12 @@ def test_empty_data_and_a_line_too_long(listener, cast):
     too_long = b"Subject: x\r\n\r\n" + b"y" * 1200 + b"\r\n.\r\nQUIT\r\n"
     assert _conversation(listener, address(cast["alice"]), too_long)[5].startswith(b"500 Line too long")
     assert not ReceivedMail.objects.exists()
+
+
+def test_finished_mail_is_purged_after_its_keeping_time_and_waiting_mail_is_kept(cast, settings):
+    settings.RECEIVED_MAIL_KEEP_DAYS = 90
+    old_done, old_waiting, recent = (_stored(cast, digest=d) for d in ("done", "waiting", "recent"))
+    ReceivedMail.objects.filter(pk=old_done.pk).update(status="processed")
+    ReceivedMail.objects.filter(pk__in=[old_done.pk, old_waiting.pk]).update(received_at=jst(TUESDAY, 11) - dt.timedelta(days=91))
+    assert received_mail_purge() == 1
+    assert set(ReceivedMail.objects.values_list("pk", flat=True)) == {old_waiting.pk, recent.pk}

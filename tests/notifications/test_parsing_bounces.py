@@ -100,9 +100,9 @@ def _dsn(status: str, diagnostic: str, action: str = "failed", *, encode: str = 
 
 def test_a_megabyte_diagnostic_is_capped_and_quick():
     raw = _dsn("5.1.1", "User unknown " + "x" * 1_000_000)
-    started = time.perf_counter()
+    started = time.process_time()
     bounce = bounce_parse(raw)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     assert bounce.kind == HARD and len(bounce.diagnostic) <= DIAGNOSTIC_CAP
 
 

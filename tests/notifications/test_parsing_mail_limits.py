@@ -28,7 +28,7 @@ from tests.notifications.corpus.mail_quotes import CASES
 CAP = settings.INBOUND_MAIL_MAX_BYTES
 # Generous: each of these takes well under 0.2 s here (see `make bench BENCH=reply_parsing`); the
 # quadratic code they replace took minutes to hours at this size.
-GENEROUS_SECONDS = 10
+GENEROUS_SECONDS = 10  # CPU seconds of this process: a busy machine does not fail it
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -43,9 +43,9 @@ HOSTILE = hostile(CAP)
 def test_hostile_mail_at_the_size_cap_parses_in_bounded_time(build):
     raw = build()
     assert CAP * 0.9 < len(raw) <= CAP
-    started = time.perf_counter()
+    started = time.process_time()
     parsed = mail_parse(raw)
-    assert time.perf_counter() - started < GENEROUS_SECONDS
+    assert time.process_time() - started < GENEROUS_SECONDS
     assert len(parsed.text) <= MAX_TEXT and "\x00" not in parsed.text
 
 

@@ -17,7 +17,9 @@ from notifications.parsing.when import MAX_READINGS, Doubt, Reading, parse_when,
 from tests.notifications.corpus import TODAY, canonical, phrases
 from tests.notifications.corpus.mail_quotes import REPLY_TO
 
-GENEROUS_SECONDS = 10  # the benchmark measures; this only catches a return of the quadratic scan
+# CPU seconds of this process (a busy machine does not fail it); the benchmark measures, this only
+# catches a return of the quadratic scan.
+GENEROUS_SECONDS = 10
 
 
 def _outcome(phrase) -> tuple[bool, list[str]]:
@@ -99,10 +101,10 @@ def test_parse_when_keeps_the_starts_of_days_and_times_only():
 
 def test_dense_text_at_a_megabyte_is_capped_and_linear():
     dense = "12月5日 10時、" * 100_000  # 1 MB of dates: the old scan rebuilt its string per match
-    started = time.perf_counter()
+    started = time.process_time()
     assert len(read_when(dense, today=TODAY)) == 1
     read_when(dense[:200_000], today=TODAY, limit=200_000)  # uncapped: one pass, still quick
-    assert time.perf_counter() - started < GENEROUS_SECONDS
+    assert time.process_time() - started < GENEROUS_SECONDS
 
 
 def test_readings_are_capped():
