@@ -9,9 +9,9 @@ worker that dies after that point leaves a row whose mail may have gone out; it 
 retried but marked failed ("outcome unknown") by `deliveries_release_stuck`. A row stuck before
 that point certainly was not sent and is queued again. So an e-mail is never sent twice; the
 price is that a crash may lose one mail (the one in the SMTP call), visible as a failed delivery
-with its reason. Successes are recorded per batch (one transaction of three statements for up to
-BATCH_SIZE mails), so a worker killed mid-batch also leaves the batch's already-sent mails
-"outcome unknown" rather than delivered: their mail went out once, and staff see why.
+with its reason. Each success is recorded as soon as SMTP took the mail (RECORD_EVERY): recording
+a whole batch at its end was faster, but a worker killed mid-batch then left up to BATCH_SIZE
+mails that did go out as "outcome unknown"; now a kill leaves at most the one mail in flight.
 
 Errors: a transient error (connection, timeout, SMTP 4xx) re-queues the row with exponential
 backoff (BACKOFF_BASE · 2^(attempts−1), capped); after MAX_ATTEMPTS it fails. A permanent one
@@ -56,6 +56,8 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
 STUCK_AFTER = dt.timedelta(minutes=10)
 BATCH_SIZE = 50
+# Successes recorded after this many sent mails: 1 keeps a crash's doubt to the mail in flight.
+RECORD_EVERY = 1
 UNDELIVERABLE = "address undeliverable (bounced)"
 DEFERRED = "deferred"  # the provider answered 421/4xx: its domain group pauses
 ADDRESS_STATE_TABLE = MailAddressState._meta.db_table
@@ -167,8 +169,8 @@ RETURNING d.id, d.notice_id, v.at
 
 @transaction.atomic
 def _mark_delivered(sent: list[tuple[Claimed, dt.datetime]]) -> None:
-    """Record the mails SMTP took, a batch in one transaction of three statements (fenced per
-    claim, like every write of a claim): the per-mail cost is then the fence before SMTP alone."""
+    """Record the mails SMTP took in one transaction of three statements (fenced per claim, like
+    every write of a claim)."""
     if not sent:
         return
     with connection.cursor() as cursor:
@@ -202,7 +204,7 @@ def _provider_deferral(exc: Exception) -> bool:
 
 def _send_one(claim: Claimed, mail_connection, result: OutboxResult, sent: list[tuple[Claimed, dt.datetime]]) -> str:
     """Send one claimed delivery; returns its outcome (DEFERRED: the provider answered 4xx). A
-    mail SMTP took is appended to `sent`, recorded with the batch (`_mark_delivered`)."""
+    mail SMTP took is appended to `sent` and recorded every RECORD_EVERY mails (`_mark_delivered`)."""
     if _needs_no_send(claim):
         _cancel(claim, "no address" if not claim.email else "consent withdrawn" if not claim.allowed else UNDELIVERABLE)
         result.cancelled += 1
@@ -231,6 +233,9 @@ def _send_one(claim: Claimed, mail_connection, result: OutboxResult, sent: list[
             result.failed += 1
         return DEFERRED if paused_until else status
     sent.append((claim, timezone.now()))
+    if len(sent) >= RECORD_EVERY:
+        _mark_delivered(sent)
+        sent.clear()
     result.delivered += 1
     return DeliveryStatus.DELIVERED
 
