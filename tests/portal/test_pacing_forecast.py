@@ -32,3 +32,12 @@ def test_a_store_without_capacity_says_it_is_not_paced(cast, as_alice):
     cast.store1.save(update_fields=["service_bays"])
     page = as_alice.get(_url(cast.store1))
     assert 'id="not-paced"' in page.content.decode()
+
+
+def test_the_forecast_is_japanese_first_and_english_by_cookie(cast, as_alice):
+    from django.conf import settings
+
+    assert "予約の見込み" in as_alice.get(_url(cast.store1)).content.decode()
+    as_alice.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = as_alice.get(_url(cast.store1)).content.decode()
+    assert "Booking forecast" in text and "Expected, paced" in text
