@@ -206,8 +206,11 @@ def test_a_slow_worker_whose_claim_was_released_does_not_send(clock):
     outbox._send_one(stale, get_connection(), result, sent)  # the fence refuses the old claim
     assert len(mail.outbox) == 0 and result.delivered == 0 and sent == []
     outbox._send_one(fresh, get_connection(), result, sent)
-    assert len(mail.outbox) == 1 and result.delivered == 1 and sent == []  # recorded at once, not at the batch's end
-    assert Delivery.objects.get(pk=fresh.delivery_id).status == DeliveryStatus.DELIVERED
+    assert len(mail.outbox) == 1 and result.delivered == 1 and [c for c, _at in sent] == [fresh]
+    # SMTP took it; it is recorded by the next mail's fence or the batch's end, never later.
+    assert Delivery.objects.get(pk=fresh.delivery_id).status == DeliveryStatus.SENDING
+    outbox._mark_delivered(sent)
+    assert sent == [] and Delivery.objects.get(pk=fresh.delivery_id).status == DeliveryStatus.DELIVERED
 
 
 def test_inbox_rows_of_other_senders_are_delivered_by_the_outbox(clock):
@@ -218,3 +221,42 @@ def test_inbox_rows_of_other_senders_are_delivered_by_the_outbox(clock):
     result = deliveries_send_due()
     assert result.inbox_delivered == 1 and result.delivered == 1
     assert Notice.objects.get(vehicle=car).status == NoticeStatus.SENT
+
+
+def test_one_statement_per_mail_plus_a_few_per_batch(clock, django_assert_max_num_queries):
+    """Each mail costs one statement (its fence, which also records the mail before it); the batch
+    a fixed few (claim, pacing, the last mail's record, the backlog line)."""
+    store = StoreFactory()
+    cars = [connected_car(store=store) for _ in range(12)]
+    run("2027-02-28")
+
+    def sent_with_at_most(statements: int) -> None:
+        with django_assert_max_num_queries(statements):
+            assert deliveries_send_due().delivered == len(cars)
+
+    sent_with_at_most(len(cars) + 14)
+    assert len(mail.outbox) == len(cars)
+    assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
+    assert DeliveryAttempt.objects.filter(ok=True).count() == len(cars)
+    assert set(Notice.objects.values_list("status", flat=True)) == {NoticeStatus.SENT}
+
+
+def test_the_statements_do_not_grow_with_the_batch(clock):
+    """Twice the mails, the same number of extra statements: nothing per mail but its fence."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store = StoreFactory()
+
+    def statements(cars: int) -> int:
+        for _ in range(cars):
+            connected_car(store=store)
+        Delivery.objects.filter(channel="email", status=DeliveryStatus.DELIVERED).delete()
+        run("2027-02-28")
+        with CaptureQueriesContext(connection) as queries:
+            assert deliveries_send_due().delivered == cars
+        return len(queries)
+
+    few = statements(5)
+    clock.shift(dt.timedelta(days=1))
+    assert statements(10) - few <= 5
