@@ -38,10 +38,20 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
+from django.db.models import Min
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
-from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, MailAddressState, Notice, NoticeStatus
+from dealers.services.queueing import task_publish_once_later
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    MailAddressState,
+    Notice,
+    NoticeStatus,
+)
 from notifications.selectors.pacing import backlog_summary, mail_backlog
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
@@ -66,6 +76,13 @@ UNDELIVERABLE = "address undeliverable (bounced)"
 DEFERRED = "deferred"  # the provider answered 421/4xx: its domain group pauses
 ADDRESS_STATE_TABLE = MailAddressState._meta.db_table
 ATTEMPT_TABLE = DeliveryAttempt._meta.db_table
+# Beat runs the outbox once a minute, but a group's bucket holds only pacing.BUCKET_SECONDS of
+# mail: a run that held rows back for their pace asks for a follow-up run when the first of them
+# is due (no sooner than FOLLOW_UP_MIN, to gather some tokens), so a backlog drains at the
+# configured rate instead of one bucket a minute. Rows due FOLLOW_UP_WITHIN or later (a group
+# paused after a 421) are left to beat.
+FOLLOW_UP_MIN = dt.timedelta(seconds=2)
+FOLLOW_UP_WITHIN = dt.timedelta(seconds=60)
 
 
 class PermanentSendError(Exception):
@@ -80,6 +97,7 @@ class OutboxResult:
     failed: int = 0
     cancelled: int = 0
     paced: int = 0  # claimed but held back for their domain group's pace (no attempt used)
+    follow_up_in: float | None = None  # seconds until the follow-up run asked for, if any
 
 
 @dataclass(frozen=True)
@@ -352,7 +370,20 @@ def deliveries_send_due(*, batch_size: int = BATCH_SIZE, max_batches: int = 100,
         mail_connection.close()
     if result.delivered or result.paced:
         _log_backlog(result)
+    if result.paced:
+        result.follow_up_in = _follow_up(now or timezone.now())
     return result
+
+
+def _follow_up(now: dt.datetime) -> float | None:
+    """Ask for the next run when the first held-back row is due, if that is sooner than beat."""
+    first_due = (Delivery.objects.filter(channel=Channel.EMAIL, status=DeliveryStatus.QUEUED)
+                 .aggregate(first=Min("next_attempt_at"))["first"])
+    if first_due is None or first_due - now >= FOLLOW_UP_WITHIN:
+        return None
+    wait = max(first_due - now, FOLLOW_UP_MIN).total_seconds()
+    task_publish_once_later("notifications.tasks.send_due_deliveries", wait)
+    return wait
 
 
 def _log_backlog(result: OutboxResult) -> None:
