@@ -50,7 +50,6 @@ from notifications.models import (
     DeliveryStatus,
     MailAddressState,
     Notice,
-    NoticeStatus,
 )
 from notifications.selectors.pacing import backlog_summary, mail_backlog
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
