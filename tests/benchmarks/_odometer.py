@@ -9,8 +9,8 @@ Then, per business date, in a rolled-back transaction:
   business day; the seed rolls them up once, committed, as the previous day's run would have)
   and rolls up the readings since the last run, so its bound is a bare INSERT … SELECT of the
   same 90-day aggregate (first/last reading, lowest/highest km per car) over the day roll-ups,
-  plus a bare INSERT … SELECT of the same per-day aggregate over the readings rolled up (the
-  days since the last roll-up), each into a fresh table with a primary key. With one reading a
+  and today's readings, plus a bare INSERT … SELECT of the same per-day aggregate over the
+  readings it rolls up (yesterday's), each into a fresh table with a primary key. With one reading a
   day (this seed) the roll-ups hold as many rows as the readings they replace, so this bound
   does the same work as the aggregate over the raw readings (also timed and printed: the
   issue's bound before the roll-ups); with minute readings they hold 1,440 times fewer;
@@ -39,8 +39,8 @@ WHERE r.recorded_at > %(since)s AND r.recorded_at <= %(until)s AND r.odometer_km
 GROUP BY r.vehicle_id;
 """
 
-# The same aggregate over the rows the refresh reads: the day roll-ups of the window, and the
-# readings it rolls up (the days since the last roll-up).
+# The same aggregates over the rows the refresh reads: the readings of the whole days it rolls up
+# (yesterday), per car and day; then the 90-day aggregate over the day roll-ups and today's readings.
 BOUND_SQL = """
 CREATE TABLE bench_roll_bound (vehicle_id bigint, day date, first_at timestamptz, last_at timestamptz, min_km integer,
                                max_km integer, PRIMARY KEY (vehicle_id, day));
@@ -48,15 +48,18 @@ INSERT INTO bench_roll_bound
 SELECT r.vehicle_id, (r.recorded_at AT TIME ZONE 'Asia/Tokyo')::date, min(r.recorded_at), max(r.recorded_at),
        min(r.odometer_km), max(r.odometer_km)
 FROM vehicles_telemetryreading r
-WHERE r.recorded_at >= %(from_at)s AND r.recorded_at <= %(until)s AND r.odometer_km IS NOT NULL
+WHERE r.recorded_at >= %(from_at)s AND r.recorded_at < %(today_at)s AND r.odometer_km IS NOT NULL
 GROUP BY 1, 2;
 CREATE TABLE bench_pace_bound (vehicle_id bigint PRIMARY KEY, first_at timestamptz, last_at timestamptz,
                                min_km integer, max_km integer);
 INSERT INTO bench_pace_bound
-SELECT d.vehicle_id, min(d.first_at), max(d.last_at), min(d.min_km), max(d.max_km)
-FROM vehicles_telemetryday d
-WHERE d.day >= %(since_day)s AND d.day <= %(until_day)s AND d.min_km IS NOT NULL
-GROUP BY d.vehicle_id;
+SELECT x.vehicle_id, min(x.first_at), max(x.last_at), min(x.min_km), max(x.max_km)
+FROM (SELECT d.vehicle_id, d.first_at, d.last_at, d.min_km, d.max_km FROM vehicles_telemetryday d
+      WHERE d.day >= %(since_day)s AND d.day < %(until_day)s AND d.min_km IS NOT NULL
+      UNION ALL
+      SELECT r.vehicle_id, r.recorded_at, r.recorded_at, r.odometer_km, r.odometer_km FROM vehicles_telemetryreading r
+      WHERE r.recorded_at >= %(today_at)s AND r.recorded_at <= %(until)s AND r.odometer_km IS NOT NULL) x
+GROUP BY x.vehicle_id;
 """
 
 _SEED_SQL = f"""
@@ -150,7 +153,8 @@ def seed(cars: int, days: int, end: dt.datetime) -> int:
 
 
 def _days_seed(end: dt.datetime) -> None:
-    """The day roll-ups up to the seed's end, committed once: what the previous daily run left."""
+    """The day roll-ups up to the day before yesterday, committed once: what the previous daily
+    run left (each measured run then rolls up yesterday, as the daily run does)."""
     from django.db import connection, transaction
 
     from vehicles.services.telemetry_storage import telemetry_days_roll
@@ -161,7 +165,7 @@ def _days_seed(end: dt.datetime) -> None:
             return
     started = time.perf_counter()
     with transaction.atomic():
-        rows = telemetry_days_roll(now=end)
+        rows = telemetry_days_roll(now=end - dt.timedelta(days=1))
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE vehicles_telemetryday")
     print(f"  {rows:,} day roll-ups written in {time.perf_counter() - started:.0f} s", flush=True)
@@ -264,7 +268,7 @@ def measure_bound(now: dt.datetime) -> dict:
     result: dict = {}
     since_day = tokyo_day(now - PACE_WINDOW) + dt.timedelta(days=1)
     params = {"from_at": tokyo_day_start(telemetry_days_roll_from(now=now)), "until": now, "since_day": since_day,
-              "until_day": tokyo_day(now), "since": now - PACE_WINDOW}  # fmt: skip
+              "until_day": tokyo_day(now), "today_at": tokyo_day_start(tokyo_day(now)), "since": now - PACE_WINDOW}  # fmt: skip
     for name, sql in (("bound_ms", BOUND_SQL), ("readings_bound_ms", READINGS_BOUND_SQL)):
         try:
             with transaction.atomic(), connection.cursor() as cursor:

@@ -312,11 +312,12 @@ def test_a_meter_replaced_between_two_refreshes_restarts_the_pace_from_the_roll_
     assert float(state.km_per_day) == pytest.approx(30.0, abs=0.5) and state.first_at > state.odometer_reset_at
 
 
-def test_the_refresh_rolls_up_only_the_days_since_the_last_one():
+def test_the_refresh_rolls_up_only_the_whole_days_since_the_last_one():
     car = ecare_car()
     daily(car, days=30, km_per_day=30, start_km=5_000)
     refresh()
-    first = TelemetryDay.objects.filter(vehicle=car).count()
-    assert first == 30
-    # The next day's refresh rewrites yesterday (it was partial) and today, nothing older.
-    assert telemetry_days_roll(now=NOW + dt.timedelta(days=1)) <= 2
+    assert TelemetryDay.objects.filter(vehicle=car).count() == 29  # today's reading is read as it is
+    assert not TelemetryDay.objects.filter(day=TODAY).exists()
+    # The next day's roll-up adds yesterday, nothing else.
+    assert telemetry_days_roll(now=NOW + dt.timedelta(days=1)) == 1
+    assert telemetry_days_roll(now=NOW + dt.timedelta(days=1)) == 0

@@ -409,6 +409,8 @@ def _items_column(items: Sequence[str], recall_numbers: Sequence[Any], labels: S
             return _SLOW
         return _items(text, recall_number=recall_number, label=label)
 
+    if not any(recall_numbers) and not any(labels):  # the usual file: neither column, or both empty
+        return _distinct(items, lambda text: _items(text, recall_number="", label=""))
     return _distinct(list(zip(items, recall_numbers, labels, strict=True)), parse)
 
 
@@ -440,7 +442,7 @@ def _csv_file(text: str) -> ParsedFile:
         else:
             others[len(places)] = next(_csv_rows(text, rows=[(index + 1, cells)], columns=columns))
         places.append(index + 1)
-    by_column = dict(zip(columns, zip(*fast, strict=True), strict=False)) if fast else {}
+    by_column = {column: [cells[at] for cells in fast] for at, column in enumerate(columns) if column}
     count = len(fast)
 
     def raw(column: str) -> Sequence[str]:

@@ -4,10 +4,11 @@ car's pace and next due dates.
 `maintenance_refresh(on=, now=)` runs inside the daily run, before its notice scans. It is a
 few statements over all cars, no per-car Python:
 1. seed the default menu for companies that have none;
-2. bring the day roll-ups (TelemetryDay: per car and business day, the odometer range and the
-   resting 12 V median; vehicles.services.telemetry_storage) up to now: the days since the last
-   run and any older day a late reading marked stale. The steps below read the roll-ups, not
-   the minute readings, so the daily work is one day of readings plus 90 rows a car;
+2. bring the day roll-ups (TelemetryDay: per car and whole business day, the odometer range and
+   the resting 12 V median; vehicles.services.telemetry_storage) up to yesterday: the days since
+   the last run and any older day a late reading marked stale. The steps below read the
+   roll-ups and today's readings, not 90 days of minute readings, so the daily work is about
+   two days of readings plus 90 rows a car;
 3. pace: one aggregate over the car's day roll-ups of the last 90 business days (first/last
    reading, lowest/highest km), upserted into VehicleMaintenance. A car whose window holds a reading above
    its newest one (meter or DCM replaced) is recomputed from the readings after the last higher
@@ -116,11 +117,17 @@ def _pace_sql() -> str:
     rare car whose odometer went backwards is recomputed from its readings after the jump."""
     span = "extract(epoch FROM (p.last_at - p.first_at)) / 86400.0"
     return f"""
-WITH agg AS (  -- from the day roll-ups: 90 rows a car, not 90 days of readings
-    SELECT d.vehicle_id, min(d.first_at) AS first_at, max(d.last_at) AS last_at, min(d.min_km) AS min_km, max(d.max_km) AS max_km
-    FROM {DAYS} d
-    WHERE d.day >= %(since_day)s AND d.day <= %(until_day)s AND d.min_km IS NOT NULL
-    GROUP BY d.vehicle_id
+WITH agg AS (  -- the day roll-ups (whole days: 90 rows a car, not 90 days of readings) and today's readings
+    SELECT x.vehicle_id, min(x.first_at) AS first_at, max(x.last_at) AS last_at, min(x.min_km) AS min_km, max(x.max_km) AS max_km
+    FROM (
+        SELECT d.vehicle_id, d.first_at, d.last_at, d.min_km, d.max_km FROM {DAYS} d
+        WHERE d.day >= %(since_day)s AND d.day < %(until_day)s AND d.min_km IS NOT NULL
+        UNION ALL
+        SELECT r.vehicle_id, min(r.recorded_at), max(r.recorded_at), min(r.odometer_km), max(r.odometer_km) FROM {READINGS} r
+        WHERE r.recorded_at >= %(today_at)s AND r.recorded_at <= %(until)s AND r.odometer_km IS NOT NULL
+        GROUP BY r.vehicle_id
+    ) x
+    GROUP BY x.vehicle_id
 ),
 cur AS (
     SELECT a.*, s.odometer_km AS now_km, m.odometer_reset_at AS old_reset
@@ -189,9 +196,14 @@ WITH replaced AS (  -- a new battery: its trend starts the day after
     WHERE i.item = '{ServiceItem.BATTERY_12V.value}' AND i.performed_on >= %(battery_since_day)s
     GROUP BY i.vehicle_id
 ),
-all_days AS (  -- the day roll-ups' medians of the resting readings
+all_days AS (  -- the daily medians of the resting readings: the day roll-ups', and today's
     SELECT d.vehicle_id, d.day, d.battery_median AS median FROM {DAYS} d
-    WHERE d.day > %(battery_since_day)s AND d.day <= %(until_day)s AND d.battery_median IS NOT NULL
+    WHERE d.day > %(battery_since_day)s AND d.day < %(until_day)s AND d.battery_median IS NOT NULL
+    UNION ALL
+    SELECT r.vehicle_id, %(until_day)s, percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage)
+    FROM {READINGS} r
+    WHERE r.recorded_at >= %(today_at)s AND r.recorded_at <= %(until)s AND r.battery_voltage <= {CHARGING_ABOVE_V}
+    GROUP BY r.vehicle_id
 ),
 days AS (
     SELECT a.* FROM all_days a LEFT JOIN replaced x ON x.vehicle_id = a.vehicle_id
@@ -221,13 +233,21 @@ def _due_sql() -> str:
     km = "CASE WHEN COALESCE(m.severe_use, FALSE) THEN COALESCE(i.severe_interval_km, i.interval_km) ELSE i.interval_km END"
     return f"""
 WITH last_done AS ({last_done_sql()}),
+-- Only the pairs that can have a date: an item done before, or a trend item of a car whose
+-- battery trend says replace (the others would be filtered out below anyway).
 cand AS (
     SELECT v.id AS vehicle_id, i.id AS item_id, i.battery_trend AND COALESCE(m.battery_replace, FALSE) AS trend_due,
            ({months}) AS months, ({km}) AS km, ld.done_on, ld.done_km, m.basis, m.km_per_day, m.odometer_km, m.last_at
-    FROM vehicles_vehicle v
-    JOIN {ITEM} i ON i.company_id = v.company_id AND i.active
+    FROM last_done ld
+    JOIN vehicles_vehicle v ON v.id = ld.vehicle_id
+    JOIN {ITEM} i ON i.company_id = v.company_id AND i.active AND i.code = ld.code
     LEFT JOIN {STATE} m ON m.vehicle_id = v.id
-    LEFT JOIN last_done ld ON ld.vehicle_id = v.id AND ld.code = i.code
+    UNION ALL
+    SELECT v.id, i.id, TRUE, ({months}), ({km}), NULL, NULL, m.basis, m.km_per_day, m.odometer_km, m.last_at
+    FROM {STATE} m
+    JOIN vehicles_vehicle v ON v.id = m.vehicle_id
+    JOIN {ITEM} i ON i.company_id = v.company_id AND i.active AND i.battery_trend
+    WHERE m.battery_replace AND NOT EXISTS (SELECT 1 FROM last_done ld WHERE ld.vehicle_id = v.id AND ld.code = i.code)
 ),
 dates AS (
     SELECT c.*,
@@ -275,6 +295,7 @@ def pace_refresh(*, on: dt.date, now: dt.datetime) -> int:
     since_day = tokyo_day(now - PACE_WINDOW) + dt.timedelta(days=1)
     params: dict[str, Any] = {
         "since": tokyo_day_start(since_day), "since_day": since_day, "until": now, "until_day": tokyo_day(now),
+        "today_at": tokyo_day_start(tokyo_day(now)),
         "stale_before": now - STALE_AFTER, "on": on, "tolerance": ODOMETER_BACKWARD_TOLERANCE_KM,
     }
     with connection.cursor() as cursor:
@@ -286,7 +307,8 @@ def pace_refresh(*, on: dt.date, now: dt.datetime) -> int:
 
 def battery_refresh(*, now: dt.datetime) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(_battery_sql(), {"battery_since_day": tokyo_day(now - BATTERY_WINDOW), "until_day": tokyo_day(now)})
+        cursor.execute(_battery_sql(), {"battery_since_day": tokyo_day(now - BATTERY_WINDOW), "until_day": tokyo_day(now),
+                                        "today_at": tokyo_day_start(tokyo_day(now)), "until": now})
         return cursor.rowcount
 
 

@@ -7,12 +7,12 @@ The daily Celery task vehicles.tasks.telemetry_maintain calls both functions.
 
 Day roll-ups (TelemetryDay): each car's readings reduced to one row per business day (odometer
 range, resting 12 V battery median), so the daily maintenance refresh reads 90 rows a car, not
-90 days of minute readings. `telemetry_days_roll` (run by the refresh) recomputes from the
-readings every car's days since the newest day rolled up (minus one: that day was partial, and
-a reading of the day before may still arrive), and any older day marked stale: a batch carrying
-readings of a day before yesterday marks those days (`telemetry_days_mark_stale`, in the same
-transaction as its COPY), and the roll-up deletes the marks it reads in the same statement as
-it recomputes, so a late reading is never lost between the two.
+90 days of minute readings. Only whole days are rolled up (today's readings are read as they
+are). `telemetry_days_roll` (run by the refresh) inserts every car's days from the day after the
+newest one rolled up to yesterday, and recomputes any older day marked stale: a batch carrying
+readings of a day before today marks those days (`telemetry_days_mark_stale`, in the same
+transaction as its COPY), and the roll-up deletes the marks it reads in the same statement as it
+recomputes, so a late reading is never lost between the two.
 """
 
 from __future__ import annotations
@@ -168,17 +168,17 @@ WITH stale AS (
     DELETE FROM {STALE_DAYS_TABLE} RETURNING vehicle_id, day
 ),
 fresh AS (
-    -- every car's days since the roll-up's frontier (the partition bounds prune the rest)
+    -- every car's days not rolled up yet (the partition bounds prune the rest)
     SELECT r.vehicle_id, {_DAY} AS day, {_DAY_COLUMNS}
     FROM {READINGS_TABLE} r
-    WHERE r.recorded_at >= %(from_at)s AND r.recorded_at <= %(until)s
+    WHERE r.recorded_at >= %(from_at)s AND r.recorded_at < %(to_at)s
     GROUP BY 1, 2
     UNION ALL
     -- older days that got late readings, car by car (the (vehicle, recorded_at) index)
     SELECT r.vehicle_id, s.day, {_DAY_COLUMNS}
     FROM (SELECT DISTINCT vehicle_id, day FROM stale WHERE day < %(from_day)s AND day >= %(kept_from)s) s
     JOIN {READINGS_TABLE} r ON r.vehicle_id = s.vehicle_id AND r.recorded_at >= (s.day::timestamp AT TIME ZONE 'Asia/Tokyo')
-         AND r.recorded_at < ((s.day + 1)::timestamp AT TIME ZONE 'Asia/Tokyo') AND r.recorded_at <= %(until)s
+         AND r.recorded_at < ((s.day + 1)::timestamp AT TIME ZONE 'Asia/Tokyo')
     GROUP BY 1, 2
 )
 INSERT INTO {DAYS_TABLE} AS d (vehicle_id, day, first_at, last_at, min_km, max_km, battery_median)
@@ -190,34 +190,35 @@ ON CONFLICT (vehicle_id, day) DO UPDATE SET
 
 
 def telemetry_days_roll_from(*, now: dt.datetime) -> dt.date:
-    """The first day the next roll-up recomputes for every car: the day before the newest day
-    rolled up (that one was partial), or the start of what is kept."""
-    today = tokyo_day(now)
-    kept_from = today - dt.timedelta(days=DAYS_KEPT)
+    """The first day the next roll-up inserts for every car: the day after the newest one rolled
+    up, or the start of what is kept."""
+    kept_from = tokyo_day(now) - dt.timedelta(days=DAYS_KEPT)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT max(day) FROM {DAYS_TABLE}")  # noqa: S608 - a constant
         newest = cursor.fetchone()[0]
-    return kept_from if newest is None else max(kept_from, min(newest, today) - dt.timedelta(days=1))
+    return kept_from if newest is None else max(kept_from, newest + dt.timedelta(days=1))
 
 
 def telemetry_days_roll(*, now: dt.datetime) -> int:
-    """Bring the day roll-ups up to `now` (module docstring); returns the rows written."""
-    kept_from = tokyo_day(now) - dt.timedelta(days=DAYS_KEPT)
-    from_day = telemetry_days_roll_from(now=now)
+    """Roll up the whole days before `now`'s day not rolled up yet, and the stale ones (module
+    docstring); returns the rows written."""
+    today = tokyo_day(now)
+    from_day = min(telemetry_days_roll_from(now=now), today)
+    params = {"from_at": tokyo_day_start(from_day), "to_at": tokyo_day_start(today), "from_day": from_day,
+              "kept_from": today - dt.timedelta(days=DAYS_KEPT)}  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(_ROLL_SQL, {"from_at": tokyo_day_start(from_day), "from_day": from_day, "until": now,
-                                   "kept_from": kept_from})  # fmt: skip
+        cursor.execute(_ROLL_SQL, params)
         return cursor.rowcount
 
 
 def telemetry_days_mark_stale(cursor, *, vehicle_id: int, recorded: list[dt.datetime], now: dt.datetime) -> None:
-    """A batch's readings of days before yesterday (a DCM uploading what it buffered): mark
-    those days for the next roll-up. Called in the batch's transaction; nothing for the usual
-    batch of the last minutes."""
-    before = tokyo_day(now) - dt.timedelta(days=1)
-    if not recorded or tokyo_day(min(recorded)) >= before:
+    """A batch's readings of days before today (late, or sent just after midnight): mark those
+    days for the next roll-up. Called in the batch's transaction; nothing for the usual batch of
+    the last minutes."""
+    today = tokyo_day(now)
+    if not recorded or tokyo_day(min(recorded)) >= today:
         return
-    days = sorted({day for day in map(tokyo_day, recorded) if day < before})
+    days = sorted({day for day in map(tokyo_day, recorded) if day < today})
     cursor.execute(
         f"INSERT INTO {STALE_DAYS_TABLE} (vehicle_id, day) SELECT %s, unnest(%s::date[]) ON CONFLICT DO NOTHING",
         [vehicle_id, days],
