@@ -53,7 +53,7 @@ screenshots: $(STAMP)
 
 ## Benchmarks (not timed tests): make bench BENCH=daily_run
 bench: $(STAMP)
-	@$(PY) -m tests.benchmarks $(BENCH)
+	@$(PY) -m tests.benchmarks $(BENCH) $(ARGS)
 
 ## Regenerate translations (needs GNU gettext; the compiled .mo files are committed).
 messages: $(STAMP)
