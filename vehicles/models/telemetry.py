@@ -103,7 +103,9 @@ class TelemetryDay(models.Model):
     maintenance refresh reads these (90 rows a car) instead of the minute readings
     (vehicles.services.telemetry_storage.telemetry_days_roll writes them, set-based)."""
 
-    pk = models.CompositePrimaryKey("vehicle_id", "day")
+    # Day first: each day's rows are appended at the end of the key (no page split anywhere in
+    # it), and a window of days is one range of it.
+    pk = models.CompositePrimaryKey("day", "vehicle_id")
     # No database foreign key, as for the readings: rows go by day, never one by one.
     vehicle = models.ForeignKey(Vehicle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
                                 verbose_name=_("vehicle"))  # fmt: skip
@@ -117,7 +119,6 @@ class TelemetryDay(models.Model):
     class Meta:
         verbose_name = _("telemetry day")
         verbose_name_plural = _("telemetry days")
-        indexes = [models.Index(fields=["day"], name="telemetry_day_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.vehicle_id}@{self.day}"

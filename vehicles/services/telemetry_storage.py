@@ -183,7 +183,7 @@ fresh AS (
 )
 INSERT INTO {DAYS_TABLE} AS d (vehicle_id, day, first_at, last_at, min_km, max_km, battery_median)
 SELECT * FROM fresh ORDER BY day, vehicle_id  -- stored day by day: a window of days is a run of pages
-ON CONFLICT (vehicle_id, day) DO UPDATE SET
+ON CONFLICT (day, vehicle_id) DO UPDATE SET
     first_at = EXCLUDED.first_at, last_at = EXCLUDED.last_at, min_km = EXCLUDED.min_km, max_km = EXCLUDED.max_km,
     battery_median = EXCLUDED.battery_median
 """  # noqa: S608 - names and constants
