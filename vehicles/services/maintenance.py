@@ -1,18 +1,23 @@
 """Condition-based maintenance (issue 11 §3): the menu, and the daily set-based refresh of every
 car's pace and next due dates.
 
-`maintenance_refresh(on=, now=)` runs inside the daily run, before its notice scans. It is four
-statements over all cars, no per-car Python:
+`maintenance_refresh(on=, now=)` runs inside the daily run, before its notice scans. It is a
+few statements over all cars, no per-car Python:
 1. seed the default menu for companies that have none;
-2. pace: one aggregate over the last 90 days of odometer readings per car (first/last reading,
-   lowest/highest km), upserted into VehicleMaintenance. A car whose window holds a reading above
+2. bring the day roll-ups (TelemetryDay: per car and whole business day, the odometer range and
+   the resting 12 V median; vehicles.services.telemetry_storage) up to yesterday: the days since
+   the last run and any older day a late reading marked stale. The steps below read the
+   roll-ups and today's readings, not 90 days of minute readings, so the daily work is about
+   two days of readings plus 90 rows a car;
+3. pace: one aggregate over the car's day roll-ups of the last 90 business days (first/last
+   reading, lowest/highest km), upserted into VehicleMaintenance. A car whose window holds a reading above
    its newest one (meter or DCM replaced) is recomputed from the readings after the last higher
    one, and flagged for the dealer; the restart point is kept, so the old meter's readings never
    count again. Rules: ≥ 14 days of readings, the newest ≤ 3 days old, else time-based only;
-3. the 12 V battery trend: least-squares slope of the daily medians of resting readings over the
-   last 30 days, from the day after the battery was last replaced (the health report's rule,
+4. the 12 V battery trend: least-squares slope of the daily medians of resting readings over the
+   last 30 business days (from the roll-ups), from the day after the battery was last replaced (the health report's rule,
    vehicles.selectors.health), for the menu items that follow the trend;
-4. due dates per car and menu item: the earlier of last done + interval months and the day the
+5. due dates per car and menu item: the earlier of last done + interval months and the day the
    car reaches last done km + interval km at its pace; upserted where they changed, rows of items
    no longer on the menu deleted.
 
@@ -46,6 +51,13 @@ from vehicles.models.service_records import ServiceItem, ServiceRecordItem
 from vehicles.parsing.telemetry import ODOMETER_BACKWARD_TOLERANCE_KM
 from vehicles.selectors.health import BATTERY_REPLACE_BELOW_V, CHARGING_ABOVE_V, TREND_MAX_DROP_V, TREND_MIN_DAYS
 from vehicles.selectors.maintenance import last_done_sql
+from vehicles.services.telemetry_storage import (
+    DAYS_TABLE,
+    READINGS_TABLE,
+    telemetry_days_roll,
+    tokyo_day,
+    tokyo_day_start,
+)
 
 PACE_WINDOW = dt.timedelta(days=90)
 PACE_MIN_SPAN_DAYS = 14
@@ -69,7 +81,8 @@ _MENU_COLUMNS = ("code", "name_ja", "name_en", "interval_km", "interval_months",
 ITEM = MaintenanceItem._meta.db_table
 STATE = VehicleMaintenance._meta.db_table
 DUE = MaintenanceDue._meta.db_table
-READINGS = "vehicles_telemetryreading"
+READINGS = READINGS_TABLE
+DAYS = DAYS_TABLE
 
 
 @dataclass(frozen=True)
@@ -100,15 +113,21 @@ def menus_ensure() -> int:
 
 
 def _pace_sql() -> str:
-    """Upsert every car's pace from its odometer readings in (since, until] (module docstring)."""
+    """Upsert every car's pace from its day roll-ups in [since_day, until_day] (module docstring); the
+    rare car whose odometer went backwards is recomputed from its readings after the jump."""
     span = "extract(epoch FROM (p.last_at - p.first_at)) / 86400.0"
     return f"""
-WITH agg AS (
-    SELECT r.vehicle_id, min(r.recorded_at) AS first_at, max(r.recorded_at) AS last_at,
-           min(r.odometer_km) AS min_km, max(r.odometer_km) AS max_km
-    FROM {READINGS} r
-    WHERE r.recorded_at > %(since)s AND r.recorded_at <= %(until)s AND r.odometer_km IS NOT NULL
-    GROUP BY r.vehicle_id
+WITH agg AS (  -- the day roll-ups (whole days: 90 rows a car, not 90 days of readings) and today's readings
+    SELECT x.vehicle_id, min(x.first_at) AS first_at, max(x.last_at) AS last_at, min(x.min_km) AS min_km, max(x.max_km) AS max_km
+    FROM (
+        SELECT d.vehicle_id, d.first_at, d.last_at, d.min_km, d.max_km FROM {DAYS} d
+        WHERE d.day >= %(since_day)s AND d.day < %(until_day)s AND d.min_km IS NOT NULL
+        UNION ALL
+        SELECT r.vehicle_id, min(r.recorded_at), max(r.recorded_at), min(r.odometer_km), max(r.odometer_km) FROM {READINGS} r
+        WHERE r.recorded_at >= %(today_at)s AND r.recorded_at <= %(until)s AND r.odometer_km IS NOT NULL
+        GROUP BY r.vehicle_id
+    ) x
+    GROUP BY x.vehicle_id
 ),
 cur AS (
     SELECT a.*, s.odometer_km AS now_km, m.odometer_reset_at AS old_reset
@@ -121,7 +140,7 @@ cur AS (
 rolled AS (
     SELECT c.vehicle_id, c.old_reset,
            GREATEST(c.old_reset, (SELECT max(r.recorded_at) FROM {READINGS} r
-                                  WHERE r.vehicle_id = c.vehicle_id AND r.recorded_at > %(since)s
+                                  WHERE r.vehicle_id = c.vehicle_id AND r.recorded_at >= %(since)s
                                     AND r.recorded_at <= %(until)s AND r.odometer_km > c.now_km + %(tolerance)s)) AS reset_at
     FROM cur c
     WHERE c.max_km > c.now_km + %(tolerance)s OR c.old_reset > %(since)s
@@ -174,17 +193,17 @@ def _battery_sql() -> str:
     return f"""
 WITH replaced AS (  -- a new battery: its trend starts the day after
     SELECT i.vehicle_id, max(i.performed_on) AS replaced_on FROM {ServiceRecordItem._meta.db_table} i
-    WHERE i.item = '{ServiceItem.BATTERY_12V.value}' AND i.performed_on >= (%(battery_since)s AT TIME ZONE 'Asia/Tokyo')::date
+    WHERE i.item = '{ServiceItem.BATTERY_12V.value}' AND i.performed_on >= %(battery_since_day)s
     GROUP BY i.vehicle_id
 ),
-all_days AS (
-    SELECT r.vehicle_id, (r.recorded_at AT TIME ZONE 'Asia/Tokyo')::date AS day,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage) AS median,
-           max(r.recorded_at) AS latest_at
+all_days AS (  -- the daily medians of the resting readings: the day roll-ups', and today's
+    SELECT d.vehicle_id, d.day, d.battery_median AS median FROM {DAYS} d
+    WHERE d.day > %(battery_since_day)s AND d.day < %(until_day)s AND d.battery_median IS NOT NULL
+    UNION ALL
+    SELECT r.vehicle_id, %(until_day)s, percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage)
     FROM {READINGS} r
-    WHERE r.recorded_at > %(battery_since)s AND r.recorded_at <= %(until)s
-      AND r.battery_voltage IS NOT NULL AND r.battery_voltage <= {CHARGING_ABOVE_V}
-    GROUP BY 1, 2
+    WHERE r.recorded_at >= %(today_at)s AND r.recorded_at <= %(until)s AND r.battery_voltage <= {CHARGING_ABOVE_V}
+    GROUP BY r.vehicle_id
 ),
 days AS (
     SELECT a.* FROM all_days a LEFT JOIN replaced x ON x.vehicle_id = a.vehicle_id
@@ -214,13 +233,21 @@ def _due_sql() -> str:
     km = "CASE WHEN COALESCE(m.severe_use, FALSE) THEN COALESCE(i.severe_interval_km, i.interval_km) ELSE i.interval_km END"
     return f"""
 WITH last_done AS ({last_done_sql()}),
+-- Only the pairs that can have a date: an item done before, or a trend item of a car whose
+-- battery trend says replace (the others would be filtered out below anyway).
 cand AS (
     SELECT v.id AS vehicle_id, i.id AS item_id, i.battery_trend AND COALESCE(m.battery_replace, FALSE) AS trend_due,
            ({months}) AS months, ({km}) AS km, ld.done_on, ld.done_km, m.basis, m.km_per_day, m.odometer_km, m.last_at
-    FROM vehicles_vehicle v
-    JOIN {ITEM} i ON i.company_id = v.company_id AND i.active
+    FROM last_done ld
+    JOIN vehicles_vehicle v ON v.id = ld.vehicle_id
+    JOIN {ITEM} i ON i.company_id = v.company_id AND i.active AND i.code = ld.code
     LEFT JOIN {STATE} m ON m.vehicle_id = v.id
-    LEFT JOIN last_done ld ON ld.vehicle_id = v.id AND ld.code = i.code
+    UNION ALL
+    SELECT v.id, i.id, TRUE, ({months}), ({km}), NULL, NULL, m.basis, m.km_per_day, m.odometer_km, m.last_at
+    FROM {STATE} m
+    JOIN vehicles_vehicle v ON v.id = m.vehicle_id
+    JOIN {ITEM} i ON i.company_id = v.company_id AND i.active AND i.battery_trend
+    WHERE m.battery_replace AND NOT EXISTS (SELECT 1 FROM last_done ld WHERE ld.vehicle_id = v.id AND ld.code = i.code)
 ),
 dates AS (
     SELECT c.*,
@@ -264,8 +291,13 @@ SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM gone)
 
 
 def pace_refresh(*, on: dt.date, now: dt.datetime) -> int:
-    params: dict[str, Any] = {"since": now - PACE_WINDOW, "until": now, "stale_before": now - STALE_AFTER, "on": on,
-              "tolerance": ODOMETER_BACKWARD_TOLERANCE_KM}
+    # The window is whole business days: the 90 days ending today (the day roll-ups' grain).
+    since_day = tokyo_day(now - PACE_WINDOW) + dt.timedelta(days=1)
+    params: dict[str, Any] = {
+        "since": tokyo_day_start(since_day), "since_day": since_day, "until": now, "until_day": tokyo_day(now),
+        "today_at": tokyo_day_start(tokyo_day(now)),
+        "stale_before": now - STALE_AFTER, "on": on, "tolerance": ODOMETER_BACKWARD_TOLERANCE_KM,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_pace_sql(), params)
         paces = cursor.rowcount
@@ -275,7 +307,8 @@ def pace_refresh(*, on: dt.date, now: dt.datetime) -> int:
 
 def battery_refresh(*, now: dt.datetime) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(_battery_sql(), {"battery_since": now - BATTERY_WINDOW, "until": now})
+        cursor.execute(_battery_sql(), {"battery_since_day": tokyo_day(now - BATTERY_WINDOW), "until_day": tokyo_day(now),
+                                        "today_at": tokyo_day_start(tokyo_day(now)), "until": now})
         return cursor.rowcount
 
 
@@ -294,6 +327,7 @@ def maintenance_refresh(*, on: dt.date, now: dt.datetime) -> RefreshResult:
         # them to disk at a few thousand cars); for this transaction only.
         cursor.execute("SET LOCAL work_mem = '64MB'")
     seeded = menus_ensure()
+    telemetry_days_roll(now=now)
     paces = pace_refresh(on=on, now=now)
     flags = battery_refresh(now=now)
     changed, deleted = due_refresh(on=on)
