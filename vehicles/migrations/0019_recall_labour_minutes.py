@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vehicles', '0016_work_types_and_bay_time'),
+        ('vehicles', '0018_telemetry_days_by_day'),
     ]
 
     operations = [
