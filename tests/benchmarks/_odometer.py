@@ -203,7 +203,7 @@ def measure_refresh(day: dt.date, now: dt.datetime) -> dict:
             timings["paces"] = maintenance.pace_refresh(on=day, now=now)
             timings["pace_ms"] = (time.perf_counter() - started) * 1000
             started = time.perf_counter()
-            maintenance.battery_refresh(now=now)
+            maintenance.battery_refresh(on=day, now=now)
             timings["battery_ms"] = (time.perf_counter() - started) * 1000
             started = time.perf_counter()
             timings["due_changed"], _deleted = maintenance.due_refresh(on=day)

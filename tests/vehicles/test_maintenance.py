@@ -321,3 +321,15 @@ def test_the_refresh_rolls_up_only_the_whole_days_since_the_last_one():
     # The next day's roll-up adds yesterday, nothing else.
     assert telemetry_days_roll(now=NOW + dt.timedelta(days=1)) == 1
     assert telemetry_days_roll(now=NOW + dt.timedelta(days=1)) == 0
+
+
+def test_a_car_without_odometer_readings_in_the_window_keeps_its_battery_verdict():
+    weak, good = ecare_car(), ecare_car()
+    daily(weak, days=30, km_per_day=30, start_km=5_000, volts=lambda i: 11.8)  # resting, below 12.0 V
+    daily(good, days=30, km_per_day=30, start_km=5_000, volts=lambda i: 12.6)
+    refresh()
+    assert pace(weak).battery_replace and not pace(good).battery_replace
+    # 100 days on nothing came in: no pace any more, the newest resting reading still says replace.
+    refresh(on=TODAY + dt.timedelta(days=100), now=NOW + dt.timedelta(days=100))
+    assert pace(weak).basis == PaceBasis.NO_TELEMETRY and pace(weak).battery_replace
+    assert not pace(good).battery_replace
