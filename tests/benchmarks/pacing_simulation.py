@@ -4,8 +4,8 @@
 
 Seeds `--cars` cars over `--stores` stores (manage.py seed_demo) in a database of its own on the
 private PostgreSQL (`<db>_seed`), gives each store a capacity from its own expected demand times
-a random load factor (0.55–1.05 of its bay hours on average: the demand fits, its peaks may
-not; bays and daily hours from
+a random load factor (`--load 0.55-1.05` by default: on average the demand fits its bay hours,
+its peaks may not; bays and daily hours from
 that), then plays `--days` days twice from the same copy of that database: once with every send
 range 0 (reminders on their usual dates) and once with the default send ranges (paced). Each
 day: the daily run, then a synthetic owner model books from the day's reminders (per store a
@@ -103,7 +103,7 @@ def _seed(args) -> dict:
         # Booked hours a week if the owners book as the synthetic model says (rough: a due event
         # books once in ~60 % of cases over its stages; a periodic inspection in ~40 %).
         demand = (shaken * 0.6 * 3 + max(total - shaken, 0) * 0.5 * 0.4 * 1.5) / weeks
-        capacity = max(demand / rng.uniform(0.55, 1.05), 4.0)  # hours a week
+        capacity = max(demand / rng.uniform(args.load_low, args.load_high), 4.0)  # hours a week
         bays = max(1, math.ceil(capacity / 54))
         day_hours = min(max(capacity / 6 / bays, 2.0), 10.0)
         closes = (dt.datetime.combine(args.as_of, dt.time(9)) + dt.timedelta(minutes=round(day_hours * 4) * 15)).time()
@@ -168,12 +168,14 @@ def _timed_run(day: dt.date, *, ranges: dict | None) -> float:
 
 def _year(args) -> dict:
     from django.db import connection
+    from django.db.models import Max
 
     from dealers.models import DealerCompany, Store
-    from notifications.models import ReminderPolicy
+    from notifications.models import Notice, ReminderPolicy
     from notifications.services.daily_run import daily_run
     from notifications.services.funnel import funnel_days_refresh
 
+    args.seeded_notices = Notice.objects.aggregate(last=Max("id"))["last"] or 0  # seed_demo's, not the play's
     for company in DealerCompany.objects.all():
         ReminderPolicy.objects.get_or_create(company=company)
     if args.child == "usual":
@@ -248,8 +250,8 @@ def _ranges_check(args) -> dict:
 
     policies = {p.company_id: p for p in ReminderPolicy.objects.all()}
     outside, checked = 0, 0
-    # The reminders of the simulated days (seed_demo's own history of notices is not ours).
-    rows = Notice.objects.filter(kind__in=["shaken", "periodic"], category="reminders", send_on__gte=args.as_of).values_list(
+    # The reminders the play's daily runs wrote (seed_demo's demo day writes a few of its own).
+    rows = Notice.objects.filter(kind__in=["shaken", "periodic"], category="reminders", id__gt=args.seeded_notices).values_list(
         "company_id", "kind", "stage", "event_date", "send_on").iterator(chunk_size=20_000)
     cache: dict = {}
     for company_id, kind, stage, event_date, send_on in rows:
@@ -272,8 +274,8 @@ def _ranges_check(args) -> dict:
 # -- parent ------------------------------------------------------------------------------------------
 
 def _print(args, seed: dict, usual: dict, paced: dict) -> None:
-    print(f"\npacing simulation: {seed['cars']:,} cars over {seed['stores']} stores, {args.days} days from {args.as_of} "
-          f"(seeded in {seed['seeded_s']:.0f} s)")
+    print(f"\npacing simulation: {seed['cars']:,} cars over {seed['stores']} stores, {args.days} days from {args.as_of}, "
+          f"store load {args.load} (seeded in {seed['seeded_s']:.0f} s)")
     for name, play in (("usual dates", usual), ("paced", paced)):
         share = play["over"] / play["store_weeks"] if play["store_weeks"] else 0.0
         print(f"  {name:<12} store-weeks over capacity {play['over']:>5} of {play['store_weeks']:>5} = {share:6.1%}; "
@@ -303,11 +305,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 11, 1))
     parser.add_argument("--db", default="pacing_sim", help="database name prefix on the private server")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--load", default="0.55-1.05",
+                        help="range of the stores' expected load (demand / bay hours), e.g. 0.4-0.8")
     parser.add_argument("--timing-days", type=int, default=5, help="days at which with/without pacing is timed")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each at every timing day")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--child", choices=["seed", "usual", "paced"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    try:
+        args.load_low, args.load_high = (float(x) for x in args.load.split("-"))
+    except ValueError:
+        parser.error(f"--load: expected LOW-HIGH such as 0.55-1.05, got {args.load!r}")
+    if not 0 < args.load_low <= args.load_high:
+        parser.error("--load: expected 0 < LOW <= HIGH")
     if args.child:
         import django
 
@@ -323,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     socket_dir = url.split("host=", 1)[1]
     common = ["--cars", str(args.cars), "--stores", str(args.stores), "--days", str(args.days), "--as-of",
               args.as_of.isoformat(), "--seed", str(args.seed), "--timing-days", str(args.timing_days),
-              "--repeat", str(args.repeat)]
+              "--repeat", str(args.repeat), "--load", args.load]
     seed_db = f"{args.db}_seed"
     print(f"seeding {args.cars:,} cars over {args.stores} stores into {seed_db} …", flush=True)
     seed = _child(_recreate(socket_dir, seed_db), [*common, "--child", "seed"])
