@@ -30,21 +30,27 @@ def paced_stores() -> list[Store]:
 
 
 def capacity_minutes(stores: list[Store], *, first: dt.date, days: int) -> dict[int, list[int]]:
-    """Bay minutes open per day from `first`, per store (bays × the calendar's hours)."""
+    """Bay minutes open per day from `first`, per store (bays × the calendar's hours). Stores
+    with the same calendar share one pass over the days."""
     calendars = StoreCalendar.for_stores(stores)
+    minutes_by_calendar: dict[tuple, list[int]] = {}
     out: dict[int, list[int]] = {}
     for store in stores:
         calendar = calendars[store.pk]
-        per_day = []
-        for offset in range(days):
-            day = first + dt.timedelta(days=offset)
-            hours = calendar.hours_on(day)
-            if hours is None or not store.service_bays:
-                per_day.append(0)
-                continue
-            opens, closes = open_window(day, hours)
-            per_day.append(int((closes - opens).total_seconds() // 60) * store.service_bays)
-        out[store.pk] = per_day
+        signature = (tuple(sorted(calendar.weekly_hours.items())), calendar.rules, calendar.exceptions,
+                     calendar.closed_on_national_holidays)
+        if signature not in minutes_by_calendar:
+            per_day = []
+            for offset in range(days):
+                day = first + dt.timedelta(days=offset)
+                hours = calendar.hours_on(day)
+                if hours is None:
+                    per_day.append(0)
+                    continue
+                opens, closes = open_window(day, hours)
+                per_day.append(int((closes - opens).total_seconds() // 60))
+            minutes_by_calendar[signature] = per_day
+        out[store.pk] = [m * store.service_bays for m in minutes_by_calendar[signature]]
     return out
 
 
