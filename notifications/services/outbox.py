@@ -17,9 +17,11 @@ that fences the next one (`_FENCE_SQL`: delivered, its attempt row and its notic
 Recording a whole batch at its end was cheaper still, but a worker killed mid-batch then left up
 to BATCH_SIZE mails that did go out as "outcome unknown"; now a kill leaves at most one mail per
 process in doubt: the one SMTP took (or was taking) since the last statement. The SMTP connection
-lives for the whole run (`deliveries_send_due`), not one batch.
+lives for the whole run (`deliveries_send_due`), not one batch. Over SMTP the fence's commit
+runs while a helper thread renders the mail and sends its envelope; the message itself goes
+only after the fence held (notifications.services.outbox_smtp).
 
-Errors: a transient error (connection, timeout, SMTP 4xx) re-queues the row with exponential
+Errors: a transient error (connection, timeout, SMTP 4xx, at RCPT too) re-queues the row with exponential
 backoff (BACKOFF_BASE · 2^(attempts−1), capped); after MAX_ATTEMPTS it fails. A permanent one
 (recipient refused, SMTP 5xx, template error) fails at once. A recipient who has no address
 any more, withdrew consent since, or whose address bounced (undeliverable) is cancelled instead
