@@ -4,7 +4,8 @@
 
 Seeds `--cars` cars over `--stores` stores (manage.py seed_demo) in a database of its own on the
 private PostgreSQL (`<db>_seed`), gives each store a capacity from its own expected demand times
-a random load factor (0.7–1.3: some stores have room, some have not; bays and daily hours from
+a random load factor (0.55–1.05 of its bay hours on average: the demand fits, its peaks may
+not; bays and daily hours from
 that), then plays `--days` days twice from the same copy of that database: once with every send
 range 0 (reminders on their usual dates) and once with the default send ranges (paced). Each
 day: the daily run, then a synthetic owner model books from the day's reminders (per store a
@@ -102,7 +103,7 @@ def _seed(args) -> dict:
         # Booked hours a week if the owners book as the synthetic model says (rough: a due event
         # books once in ~60 % of cases over its stages; a periodic inspection in ~40 %).
         demand = (shaken * 0.6 * 3 + max(total - shaken, 0) * 0.5 * 0.4 * 1.5) / weeks
-        capacity = max(demand / rng.uniform(0.7, 1.3), 4.0)  # hours a week
+        capacity = max(demand / rng.uniform(0.55, 1.05), 4.0)  # hours a week
         bays = max(1, math.ceil(capacity / 54))
         day_hours = min(max(capacity / 6 / bays, 2.0), 10.0)
         closes = (dt.datetime.combine(args.as_of, dt.time(9)) + dt.timedelta(minutes=round(day_hours * 4) * 15)).time()
