@@ -333,3 +333,16 @@ def test_a_car_without_odometer_readings_in_the_window_keeps_its_battery_verdict
     refresh(on=TODAY + dt.timedelta(days=100), now=NOW + dt.timedelta(days=100))
     assert pace(weak).basis == PaceBasis.NO_TELEMETRY and pace(weak).battery_replace
     assert not pace(good).battery_replace
+
+
+def test_the_trend_of_a_battery_replaced_in_the_window_counts_only_its_own_days(at_now):
+    # Readings i = 0..29 are the last 30 days; the battery was replaced 15 days ago (i = 14).
+    old_bad = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(old_bad, days=30, km_per_day=30, start_km=5_000, volts=lambda i: round(12.80 - 0.05 * i, 2) if i <= 14 else 12.7)
+    new_bad = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(new_bad, days=30, km_per_day=30, start_km=5_000, volts=lambda i: 12.7 if i <= 14 else round(12.75 - 0.03 * (i - 15), 2))
+    for car in (old_bad, new_bad):
+        record(car, 15, 5_400, "battery_12v")
+    refresh()
+    assert not pace(old_bad).battery_replace  # the fall was the old battery's
+    assert pace(new_bad).battery_replace  # the new one falls 0.03 V a day: 0.9 V per 30 days

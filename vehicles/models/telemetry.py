@@ -103,9 +103,6 @@ class TelemetryDay(models.Model):
     maintenance refresh reads these (90 rows a car) instead of the minute readings
     (vehicles.services.telemetry_storage.telemetry_days_roll writes them, set-based)."""
 
-    # Day first: each day's rows are appended at the end of the key (no page split anywhere in
-    # it), and a window of days is one range of it.
-    pk = models.CompositePrimaryKey("day", "vehicle_id")
     # No database foreign key, as for the readings: rows go by day, never one by one.
     vehicle = models.ForeignKey(Vehicle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
                                 verbose_name=_("vehicle"))  # fmt: skip
@@ -119,6 +116,10 @@ class TelemetryDay(models.Model):
     class Meta:
         verbose_name = _("telemetry day")
         verbose_name_plural = _("telemetry days")
+        # Day first: each day's rows are appended at the end of the key (no page split anywhere
+        # in it), and a window of days is one range of it. (An id as the primary key: the admin
+        # cannot show a composite one.)
+        constraints = [models.UniqueConstraint(fields=["day", "vehicle"], name="telemetry_day_once")]
 
     def __str__(self) -> str:
         return f"{self.vehicle_id}@{self.day}"
@@ -128,7 +129,6 @@ class TelemetryDayStale(models.Model):
     """A day already rolled up that got a late reading (a DCM uploading what it buffered): the
     next roll-up recomputes that car's day from its readings and removes the mark."""
 
-    pk = models.CompositePrimaryKey("vehicle_id", "day")
     vehicle = models.ForeignKey(Vehicle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
                                 verbose_name=_("vehicle"))  # fmt: skip
     day = models.DateField(_("day"))
@@ -136,6 +136,7 @@ class TelemetryDayStale(models.Model):
     class Meta:
         verbose_name = _("stale telemetry day")
         verbose_name_plural = _("stale telemetry days")
+        constraints = [models.UniqueConstraint(fields=["vehicle", "day"], name="telemetry_day_stale_once")]
 
     def __str__(self) -> str:
         return f"{self.vehicle_id}@{self.day}"

@@ -126,37 +126,67 @@ def _verdict(n: str, span: str, per_30_days: str, volts: str) -> str:
             f" OR ({volts} <= {CHARGING_ABOVE_V} AND {volts} < {BATTERY_REPLACE_BELOW_V}), FALSE)")  # fmt: skip
 
 
+# Today's readings per car, as a day roll-up row (today is not rolled up yet).
+_TODAY_SQL = f"""
+    SELECT r.vehicle_id, min(r.recorded_at) FILTER (WHERE r.odometer_km IS NOT NULL) AS first_at,
+           max(r.recorded_at) FILTER (WHERE r.odometer_km IS NOT NULL) AS last_at, min(r.odometer_km) AS min_km,
+           max(r.odometer_km) AS max_km,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage) FILTER (WHERE r.battery_voltage <= {CHARGING_ABOVE_V}) AS median
+    FROM {READINGS} r
+    WHERE r.recorded_at >= %(today_at)s AND r.recorded_at <= %(until)s
+    GROUP BY r.vehicle_id"""  # noqa: S608 - names and constants
+
+
 def _pace_sql() -> str:
     """Upsert every car's pace and battery verdict from one pass over its day roll-ups of the
     window and today's readings (module docstring); the rare car whose odometer went backwards
     is recomputed from its readings after the jump."""
     span = "extract(epoch FROM (p.last_at - p.first_at)) / 86400.0"
-    battery_day = "x.day > %(battery_since_day)s AND x.median IS NOT NULL AND (rp.replaced_on IS NULL OR x.day > rp.replaced_on)"
     return f"""
 WITH {_REPLACED_CTE},
 agg AS (  -- the day roll-ups (whole days: 90 rows a car, not 90 days of readings) and today's readings
     SELECT x.vehicle_id, min(x.first_at) AS first_at, max(x.last_at) AS last_at, min(x.min_km) AS min_km, max(x.max_km) AS max_km,
-           regr_slope(x.median, x.day - DATE '2000-01-01') FILTER (WHERE {battery_day}) * 30 AS per_30_days,
-           count(*) FILTER (WHERE {battery_day}) AS n,
-           max(x.day) FILTER (WHERE {battery_day}) - min(x.day) FILTER (WHERE {battery_day}) AS span
+           regr_slope(x.median, x.day_no) * 30 AS per_30_days, count(x.median) AS n, max(x.day_no) - min(x.day_no) AS span
     FROM (
-        SELECT d.vehicle_id, d.day, d.first_at, d.last_at, d.min_km, d.max_km, d.battery_median AS median FROM {DAYS} d
+        -- median and day_no only on the battery window's days with a median (the trend's points)
+        SELECT d.vehicle_id, d.first_at, d.last_at, d.min_km, d.max_km,
+               CASE WHEN d.day > %(battery_since_day)s THEN d.battery_median END AS median,
+               CASE WHEN d.day > %(battery_since_day)s AND d.battery_median IS NOT NULL THEN d.day - DATE '2000-01-01' END AS day_no
+        FROM {DAYS} d
         WHERE d.day >= %(since_day)s AND d.day < %(until_day)s
         UNION ALL
-        SELECT r.vehicle_id, %(until_day)s, min(r.recorded_at) FILTER (WHERE r.odometer_km IS NOT NULL),
-               max(r.recorded_at) FILTER (WHERE r.odometer_km IS NOT NULL), min(r.odometer_km), max(r.odometer_km),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage) FILTER (WHERE r.battery_voltage <= {CHARGING_ABOVE_V})
-        FROM {READINGS} r
-        WHERE r.recorded_at >= %(today_at)s AND r.recorded_at <= %(until)s
-        GROUP BY r.vehicle_id
+        SELECT t.vehicle_id, t.first_at, t.last_at, t.min_km, t.max_km, t.median,
+               CASE WHEN t.median IS NOT NULL THEN %(until_day)s::date - DATE '2000-01-01' END
+        FROM ({_TODAY_SQL}) t
     ) x
-    LEFT JOIN replaced rp ON rp.vehicle_id = x.vehicle_id
     GROUP BY x.vehicle_id
     HAVING count(x.min_km) > 0  -- a pace needs the odometer; the battery of other cars: _battery_sql
 ),
+-- A battery replaced within the window: its trend from the day after, car by car (rare).
+renewed AS (
+    SELECT rp.vehicle_id, regr_slope(y.median, y.day - DATE '2000-01-01') * 30 AS per_30_days, count(y.median) AS n,
+           max(y.day) - min(y.day) AS span
+    FROM replaced rp
+    LEFT JOIN LATERAL (
+        SELECT d.day, d.battery_median AS median FROM {DAYS} d
+        WHERE d.vehicle_id = rp.vehicle_id AND d.day > GREATEST(%(battery_since_day)s, rp.replaced_on) AND d.day < %(until_day)s
+          AND d.battery_median IS NOT NULL
+        UNION ALL
+        SELECT %(until_day)s, t.median FROM ({_TODAY_SQL}) t
+        WHERE t.vehicle_id = rp.vehicle_id AND t.median IS NOT NULL AND %(until_day)s::date > rp.replaced_on
+    ) y ON TRUE
+    GROUP BY rp.vehicle_id
+),
+trend AS (
+    SELECT a.vehicle_id, a.first_at, a.last_at, a.min_km, a.max_km,
+           CASE WHEN w.vehicle_id IS NULL THEN a.per_30_days ELSE w.per_30_days END AS per_30_days,
+           CASE WHEN w.vehicle_id IS NULL THEN a.n ELSE w.n END AS n,
+           CASE WHEN w.vehicle_id IS NULL THEN a.span ELSE w.span END AS span
+    FROM agg a LEFT JOIN renewed w ON w.vehicle_id = a.vehicle_id
+),
 cur AS (
     SELECT a.*, s.odometer_km AS now_km, s.battery_voltage AS now_v, m.odometer_reset_at AS old_reset
-    FROM agg a
+    FROM trend a
     JOIN vehicles_vehiclestate s ON s.vehicle_id = a.vehicle_id
     LEFT JOIN {STATE} m ON m.vehicle_id = a.vehicle_id
 ),
