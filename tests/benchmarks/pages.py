@@ -3,9 +3,8 @@
     .venv/bin/python -m tests.benchmarks pages [--vehicles 1000000] [--stores N] [--requests 200]
         [--runs 3] [--limit-ms 150] [--db benchpages] [--reuse] [--keep]
 
-Creates (or with --reuse keeps, when it already has data) a separate database (default
-`benchpages`) on the private PostgreSQL server (socket dir: line 5 of var/postgres/postmaster.pid;
-never the `tconnect` database), migrates it, seeds it with `seed_demo --vehicles N --stores M`
+Starts (or joins) the private PostgreSQL server and creates (or with --reuse keeps, when it
+already has data) a separate database (default `benchpages`) on it (never the `tconnect` database), migrates it, seeds it with `seed_demo --vehicles N --stores M`
 (M = N / 3000 by default: a few thousand cars per store), adds some day-to-day activity to the
 demo company (today's notices with replies, open inquiries, today's appointments, ten recall
 campaigns over ten models' cars, open follow-ups), then — with DEBUG off (production settings,
@@ -40,7 +39,7 @@ def _socket_dir() -> str:
     lines = (BASE_DIR / "var/postgres/postmaster.pid").read_text().splitlines() if (
         BASE_DIR / "var/postgres/postmaster.pid").exists() else []
     if len(lines) < 5 or not lines[4].strip():
-        raise SystemExit("the private PostgreSQL is not running (start it with `make run` or `make test` once)")
+        raise SystemExit("the private PostgreSQL is not running")
     return lines[4].strip()
 
 
@@ -157,6 +156,8 @@ def _events(staff) -> None:
     sent = event_create(title=EVENT_SENT, stores=[staff.store], audience_stores=[staff.store], **common)
     event_schedule(event=sent, send_at=timezone.now(), actor=manager)
     notices = event_send(event_id=sent.pk)
+    if not notices:
+        raise SystemExit("the sent event reached no owner: its page would be measured without data")
     event_create(title=EVENT_DRAFT, stores=[staff.store], **common)
     for n in range(3):
         event_create(title=f"ベンチ用イベント {n + 1}", stores=[staff.store], audience_stores=[staff.store], **common)
@@ -256,9 +257,16 @@ def _clients(manager, staff):
     return floor_client, users
 
 
+def _load() -> str:
+    """The machine's load average as `uptime` prints it (1, 5 and 15 minutes)."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def _measure_run(run: int, floor_client, users, pages: list[tuple[str, str | None]], n: int) -> list[dict]:
     """One run: the floor, then every page for each user. Rows: label, page, url, statuses,
-    queries, times, floor times."""
+    queries, times, floor times. The load average is printed before and after (a shared box)."""
+    started = time.perf_counter()
+    print(f"run {run}: {time.strftime('%H:%M:%S', time.gmtime())} UTC, load average before {_load()}", flush=True)
     floor, _q, floor_status = _time(floor_client, "/accounts/login/", n)
     rows = []
     for label, client in users:
@@ -281,6 +289,8 @@ def _measure_run(run: int, floor_client, users, pages: list[tuple[str, str | Non
                   f"{'' if set(statuses) == {200} else f'  STATUS {statuses}'}", flush=True)
     if set(floor_status) != {200}:
         raise SystemExit(f"the floor page answered {floor_status}")
+    print(f"run {run}: {time.strftime('%H:%M:%S', time.gmtime())} UTC, {time.perf_counter() - started:.0f} s, "
+          f"load average after {_load()}", flush=True)
     return rows
 
 
@@ -313,7 +323,7 @@ def _print(runs: list[list[dict]], limit_ms: float) -> bool:
         fast = bool(p95s) and _median(p95s) <= limit_ms
         good = all_200 and fast and not missing
         ok &= good
-        status = "200" if all_200 else ("MISSING" if missing else ",".join(f"{c}x{n}" for c, n in sorted(statuses.items())))
+        status = "MISSING" if missing else ("200" if all_200 else ",".join(f"{c}x{n}" for c, n in sorted(statuses.items())))
         if p95s:
             print(f"{first['user']:<6} {first['page']:<24} {status:>8} {first['queries']:>5} {_median(p50s):7.1f} "
                   f"{_median(p95s):7.1f} {min(p95s):6.1f}–{max(p95s):<6.1f} {_median(ratios):7.1f}  {'yes' if good else 'NO'}")
@@ -338,6 +348,9 @@ def main(argv: list[str]) -> int:
     stores = args.stores or max(1, min(500, args.vehicles // 3000))
     all_fast = False
 
+    from tconnect.devstack import start_postgres
+
+    server, _url = start_postgres()  # starts the private server, or joins it when running
     os.environ["DATABASE_URL"] = _database(args.db, reuse=args.reuse)
     # Production settings: DEBUG off (no query log, cached templates), HTTPS-only cookies.
     os.environ["DJANGO_DEBUG"] = "0"
@@ -388,4 +401,5 @@ def main(argv: list[str]) -> int:
         if not args.keep:
             _admin(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
             print(f"dropped database {args.db}")
+        del server  # stops the private server if this process started it
     return 0 if all_fast else 1
