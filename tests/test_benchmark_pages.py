@@ -51,7 +51,7 @@ def test_missing_page_two_fails(capsys):
                "times": [], "floor": [5 * MS] * 20}
     assert pages._print([_run(), _run(**{"vehicle list p2": missing}), _run()], limit_ms=150) is False
     line = next(line for line in capsys.readouterr().out.splitlines() if "vehicle list p2" in line)
-    assert "MISSING" in line and line.endswith("NO")
+    assert "MISSING" in line and line.endswith("NO  n 20,0,20")
 
 
 def test_median_p95_over_the_limit_fails_but_one_slow_run_does_not():
@@ -109,3 +109,13 @@ def test_make_bench_passes_its_arguments():
                           cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert "-m tests.benchmarks pages --runs 1 --requests 5" in done.stdout
+
+
+@pytest.mark.django_db
+def test_a_page_far_over_the_limit_is_given_up_on_and_fails(monkeypatch):
+    clock = iter(range(0, 10_000, 1))  # every request takes 1 s
+    monkeypatch.setattr(pages.time, "perf_counter", lambda: float(next(clock)))
+    rows = pages._measure_run(1, _Client(), [("admin", _Client())], [("today", "/today/")], 200, give_up_s=0.5)
+    [row] = rows
+    assert len(row["times"]) == pages.GIVE_UP_AFTER and row["statuses"] == {200: pages.GIVE_UP_AFTER + 1}
+    assert pages._print([rows], limit_ms=150) is False
