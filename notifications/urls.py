@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from notifications.views import appointments, events, funnel, inquiries, optout, schedules, timeline, today
+from notifications.views import (
+    appointments,
+    events,
+    funnel,
+    inquiries,
+    optout,
+    reminder_pacing,
+    schedules,
+    timeline,
+    today,
+)
 from vehicles.views import service_records
 
 app_name = "notifications"
@@ -17,6 +27,7 @@ urlpatterns = [
     path("results/", funnel.results, name="results"),
     path("results/funnel.csv", funnel.results_csv, name="results_csv"),
     path("settings/reminders/", schedules.reminder_settings, name="reminder_settings"),
+    path("settings/stores/<int:store_id>/forecast/", reminder_pacing.pacing_forecast, name="pacing_forecast"),
     path("appointments/", appointments.appointment_day, name="appointments"),
     path("appointments/week/", appointments.appointment_week, name="appointments_week"),
     path("appointments/month/", appointments.appointment_month, name="appointments_month"),

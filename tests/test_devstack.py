@@ -95,3 +95,37 @@ def test_make_run_catches_up_todays_daily_run_after_the_demo_data():
     commands = [command[0] for command in devstack.STARTUP_COMMANDS]
     assert commands == ["migrate", "seed_demo", "run_daily"]
     assert "--if-not-finished" in devstack.STARTUP_COMMANDS[-1]
+
+
+@pytest.mark.parametrize(
+    ("gigabytes", "maintenance", "work", "cache"),
+    [(1, "64MB", "4MB", "512MB"), (24, "1024MB", "24MB", "12288MB"), (256, "1024MB", "32MB", "131072MB")],
+)
+def test_the_private_server_is_sized_for_the_machine(gigabytes, maintenance, work, cache):
+    wanted = devstack.postgres_settings(gigabytes * 2**30)
+    assert (wanted["maintenance_work_mem"], wanted["work_mem"], wanted["effective_cache_size"]) == (maintenance, work, cache)
+    assert (wanted["max_wal_size"], wanted["checkpoint_timeout"]) == ("4GB", "15min")
+
+
+def test_the_private_server_has_those_settings_and_tuning_again_changes_nothing():
+    """The private server (the suite's own, or started here when DATABASE_URL points elsewhere):
+    the settings are in effect, compared in PostgreSQL's own units (8 kB pages, kB, s), and a
+    second start alters and reloads nothing."""
+    import psycopg
+
+    wanted = devstack.postgres_settings(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    server, url = devstack.start_postgres()  # joins the running one
+    statements: list[str] = []
+
+    class Recording(psycopg.Connection):
+        def execute(self, query, *args, **kwargs):
+            statements.append(str(query))
+            return super().execute(query, *args, **kwargs)
+
+    with Recording.connect(url, autocommit=True) as conn:
+        rows = conn.execute("SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s)", [list(wanted)]).fetchall()
+        current = {name: devstack._in_units(setting, unit or "") for name, setting, unit in rows}
+        assert current == {name: devstack._in_units(*devstack._split(value)) for name, value in wanted.items()}
+        devstack.tune_postgres(conn)
+    assert not [s for s in statements if "ALTER SYSTEM" in s or "pg_reload_conf" in s]
+    del server

@@ -14,10 +14,12 @@ Routing is by name too: `CELERY_TASK_ROUTES` in settings is the one routing tabl
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
 from celery import current_app
+from django.core.cache import cache
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -81,6 +83,25 @@ def task_queue_on_commit(name: str, *args: Any) -> None:
 
     publish.__qualname__ = f"task_queue_on_commit[{name}]"  # what the robust on_commit logs on failure
     transaction.on_commit(publish, robust=True)
+
+
+def task_publish_once_later(name: str, countdown: float) -> bool:
+    """Publish `name` to run in `countdown` seconds, unless such a publish is already pending: a
+    shared-cache key (CACHES) lives until the task is due, so however many runs ask, one waits.
+    For scans that must come back sooner than beat does. Not kept when the broker is down (beat
+    runs the scan anyway), and skipped in eager mode, which has no clock to wait on. True when
+    published."""
+    if current_app.conf.task_always_eager:
+        return False
+    if not cache.add(f"tconnect:pending-task:{name}", 1, timeout=max(1, math.ceil(countdown))):
+        return False
+    try:
+        current_app.send_task(name, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY)
+    except BROKER_DOWN as error:
+        _warn_broker_down(name, error)
+        cache.delete(f"tconnect:pending-task:{name}")
+        return False
+    return True
 
 
 def unpublished_tasks_republish(*, limit: int = 1000) -> int:

@@ -23,26 +23,35 @@ class BounceKind(models.TextChoices):
     SOFT = "soft", _("Soft bounce (temporary: mailbox full, blocked, later)")
 
 
-class MailBounce(models.Model):
+class MailReport(models.Model):
+    """What a report about one of our mails has in common, whatever it says: when it came, and
+    its dedupe key (delivery id + a hash of the report: the same report delivered twice is
+    stored once). Each kind names its own link to the delivery (`delivery.bounces`, …)."""
+
+    received_at = models.DateTimeField(_("received at"))
+    dedupe_key = models.CharField(_("dedupe key"), max_length=120, unique=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-received_at", "-id"]
+
+
+class MailBounce(MailReport):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="bounces", verbose_name=_("delivery"))
     kind = models.CharField(_("kind"), max_length=8, choices=BounceKind.choices)
     status = models.CharField(_("status code"), max_length=16, blank=True)
     diagnostic = models.CharField(_("what the receiving server said"), max_length=500, blank=True)
     recipient = models.CharField(_("recipient"), max_length=254, blank=True)
-    received_at = models.DateTimeField(_("received at"))
-    # delivery id + a hash of the report: the same bounce delivered twice is stored once.
-    dedupe_key = models.CharField(_("dedupe key"), max_length=120, unique=True)
 
-    class Meta:
+    class Meta(MailReport.Meta):
         verbose_name = _("e-mail bounce")
         verbose_name_plural = _("e-mail bounces")
-        ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.kind} {self.status}"
 
 
-class MailComplaint(models.Model):
+class MailComplaint(MailReport):
     """A feedback report (ARF): the recipient marked one of our mails as spam."""
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("delivery"))
@@ -50,13 +59,10 @@ class MailComplaint(models.Model):
     reporter = models.CharField(_("reported by"), max_length=300, blank=True)
     # The consent category withdrawn by it ("" when the mail was of a category that cannot be refused).
     withdrawn_category = models.CharField(_("consent withdrawn"), max_length=16, blank=True)
-    received_at = models.DateTimeField(_("received at"))
-    dedupe_key = models.CharField(_("dedupe key"), max_length=120, unique=True)
 
-    class Meta:
+    class Meta(MailReport.Meta):
         verbose_name = _("e-mail complaint")
         verbose_name_plural = _("e-mail complaints")
-        ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.feedback_type}"

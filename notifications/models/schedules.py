@@ -14,6 +14,15 @@ def periodic_extra_months_default() -> list[int]:
     return []
 
 
+def _range_field(label, default: int) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        label, default=default, db_default=default, validators=[MaxValueValidator(MAX_RANGE_DAYS)]
+    )
+
+
+MAX_RANGE_DAYS = 30
+
+
 class ReminderPolicy(models.Model):
     """When a dealer company's cars get reminders (issue 3 defaults). 0 switches a stage off.
 
@@ -61,6 +70,20 @@ class ReminderPolicy(models.Model):
         help_text=_("Condition-based maintenance (oil, brake fluid, battery…); 0 = no early notice."),
     )
     maintenance_due_notice = models.BooleanField(_("maintenance: notice on the due date"), default=True, db_default=True)
+    # Send ranges (issue 14 §3): a reminder stage may go out up to `before` days earlier and
+    # `after` days later than its usual date, so the daily run can pace the replies to what each
+    # store can take; 0 / 0 sends on the usual date. Safety notices (lapsed shaken, recalls) have
+    # none. The window notice and the inspection-month notice never go before their date.
+    shaken_early_range_before = _range_field(_("shaken first notice: may go up to N days earlier"), 10)
+    shaken_early_range_after = _range_field(_("shaken first notice: may go up to N days later"), 10)
+    shaken_window_range_after = _range_field(_("shaken window notice: may go up to N days later"), 7)
+    shaken_late_range_before = _range_field(_("shaken second notice: may go up to N days earlier"), 5)
+    shaken_late_range_after = _range_field(_("shaken second notice: may go up to N days later"), 5)
+    shaken_final_range_before = _range_field(_("shaken last notice: may go up to N days earlier"), 0)
+    shaken_final_range_after = _range_field(_("shaken last notice: may go up to N days later"), 0)
+    periodic_pre_range_before = _range_field(_("periodic inspection, month before: may go up to N days earlier"), 0)
+    periodic_pre_range_after = _range_field(_("periodic inspection, month before: may go up to N days later"), 14)
+    periodic_month_range_after = _range_field(_("periodic inspection, its month: may go up to N days later"), 10)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

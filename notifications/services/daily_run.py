@@ -8,7 +8,9 @@ Steps, all in one transaction (a crash leaves nothing behind; the next run redoe
 3. make sure every company has a ReminderPolicy (defaults); refresh every car's driving pace
    and next maintenance due dates (vehicles.services.maintenance, set-based);
 4. insert the notices: shaken, periodic, recall, maintenance (one INSERT … SELECT … ON CONFLICT each,
-   which also inserts their deliveries: inbox channels delivered at once, e-mail queued);
+   which also inserts their deliveries: inbox channels delivered at once, e-mail queued); shaken
+   and periodic stages with a send range are paced to each store's capacity
+   (services.reminder_pacing: a budget per store; the cars are chosen in the same statement);
 5. create deliveries for other queued notices due in the window (scheduled by other senders);
    refresh the statistics of the notice tables if they are far behind;
 6. deliver the queued inbox deliveries (navi/app);
@@ -31,7 +33,7 @@ from django.utils.translation import gettext as _
 from dealers.models import DealerCompany
 from dealers.services.queueing import task_queue_on_commit
 from notifications.models import DailyRun, Delivery, Notice, ReminderPolicy
-from notifications.services import deliveries, notice_scan
+from notifications.services import deliveries, notice_scan, reminder_pacing
 from vehicles.services.maintenance import maintenance_refresh
 
 MAX_CATCH_UP_DAYS = 62
@@ -100,9 +102,17 @@ def _policies_ensure() -> list[ReminderPolicy]:
 def _insert_notices(window: notice_scan.Window, policies: list[ReminderPolicy]) -> dict[str, notice_scan.Inserted]:
     if window.after >= window.on:
         return {kind: notice_scan.Inserted() for kind in ("shaken", "periodic", "recall", "maintenance")}
+    # Reminders paced to each store's capacity (issue 14 §3) when a company gives stages a send
+    # range; the budgets are a few numbers per store, read once, and each scan sees what the
+    # ones before it (and any earlier run of the day) sent.
+    budgets = reminder_pacing.pacing_budgets(on=window.on) if notice_scan.policies_paced(policies) else None
+
+    def table(kind: str) -> dict | None:
+        return None if budgets is None else reminder_pacing.budget_table(budgets, kind=kind, on=window.on)
+
     return {
-        "shaken": notice_scan.shaken_insert(window=window, policies=policies),
-        "periodic": notice_scan.periodic_insert(window=window, policies=policies),
+        "shaken": notice_scan.shaken_insert(window=window, policies=policies, budgets=table("shaken")),
+        "periodic": notice_scan.periodic_insert(window=window, policies=policies, budgets=table("periodic")),
         "recall": notice_scan.recall_insert(window=window),
         "maintenance": notice_scan.maintenance_insert(window=window, policies=policies),
     }

@@ -93,7 +93,103 @@ RETURNING id, vehicle_id, customer_id
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
-def shaken_insert(*, window: Window, policies: list[ReminderPolicy]) -> Inserted:
+def _shaken_ranges(policy: ReminderPolicy) -> schedules.ShakenRanges:
+    return schedules.ShakenRanges(
+        early=schedules.SendRange(policy.shaken_early_range_before, policy.shaken_early_range_after),
+        window=schedules.SendRange(0, policy.shaken_window_range_after),
+        late=schedules.SendRange(policy.shaken_late_range_before, policy.shaken_late_range_after),
+        final=schedules.SendRange(policy.shaken_final_range_before, policy.shaken_final_range_after),
+    )
+
+
+def _periodic_ranges(policy: ReminderPolicy) -> schedules.PeriodicRanges:
+    return schedules.PeriodicRanges(
+        pre=schedules.SendRange(policy.periodic_pre_range_before, policy.periodic_pre_range_after),
+        month=schedules.SendRange(0, policy.periodic_month_range_after),
+    )
+
+
+def policies_paced(policies: list[ReminderPolicy]) -> bool:
+    """Does any company give a reminder stage a send range (so the run computes budgets)?"""
+    return any(_shaken_ranges(p).paced or _periodic_ranges(p).paced for p in policies)
+
+
+def _shaken_candidates_sql() -> str:
+    """The shaken stages this run may insert, one row per car, with its store and pacing class:
+    0 its range ends today (sent whatever the load), 1 its usual date has come, 2 still ahead."""
+    key = "'shaken:' || v.id || ':' || v.shaken_expiry || ':' || s.stage"
+    return f"""
+SELECT v.company_id, v.id AS vehicle_id, v.customer_id, '{NoticeKind.SHAKEN.value}' AS kind, s.stage, s.category,
+       v.shaken_expiry AS event_date, CASE WHEN s.first_on = s.last_on THEN s.send_on ELSE %(on)s::date END AS send_on,
+       {key} AS dedupe_key, COALESCE(cu.language, 'ja') AS language,
+       jsonb_build_object('expiry', v.shaken_expiry, 'window_opens_on', s.window_opens_on, 'usual_send_on', s.send_on,
+                          {_COMMON_FACTS}) AS context,
+       v.store_id, s.send_on AS usual_on,
+       CASE WHEN s.last_on <= %(on)s THEN 0 WHEN s.send_on <= %(on)s THEN 1 ELSE 2 END AS class
+FROM unnest(%(s_config)s::int[], %(s_expiry)s::date[], %(s_stage)s::text[], %(s_send_on)s::date[],
+            %(s_category)s::text[], %(s_window)s::date[], %(s_first)s::date[], %(s_last)s::date[])
+     AS s(config, expiry, stage, send_on, category, window_opens_on, first_on, last_on)
+JOIN vehicles_vehicle v ON v.shaken_expiry = s.expiry
+JOIN unnest(%(p_company)s::bigint[], %(p_config)s::int[]) AS pc(company_id, config)
+     ON pc.company_id = v.company_id AND pc.config = s.config
+{ELIGIBILITY_JOINS}
+WHERE {eligible_where(kind=NoticeKind.SHAKEN.value, category_sql="s.category", event_date_sql="v.shaken_expiry")}
+  AND NOT (s.first_on < s.last_on AND EXISTS (SELECT 1 FROM {NOTICE_TABLE} n WHERE n.dedupe_key = {key}))
+"""  # noqa: S608 - names from model metadata and enums; values are parameters
+
+
+def _paced_sql(candidates_sql: str) -> str:
+    """Insert the candidates the store's budget allows (services.reminder_pacing): class 0
+    always; class 1 earliest usual date first while the budget lasts; class 2 (brought forward)
+    only for what the coming days' usual sends exceed at the steady rate. A store without a
+    budget row (no capacity configured) sends classes 0 and 1: the usual dates."""
+    return f"""
+INSERT INTO {NOTICE_TABLE} ({NOTICE_COLUMNS}, reply_token, status)
+SELECT r.company_id, r.vehicle_id, r.customer_id, r.kind, r.stage, r.category, r.event_date, r.send_on, NULL,
+       r.dedupe_key, r.language, r.context, {REPLY_TOKEN_SQL}, 'sent'
+FROM (
+    SELECT k.*, b.budget, b.steady,
+           sum(b.cost) OVER w AS spent,
+           sum(b.cost) FILTER (WHERE k.class = 2) OVER w AS spent_early,
+           sum(b.cost) FILTER (WHERE k.class = 2) OVER (PARTITION BY k.store_id) AS early_demand,
+           max(k.usual_on - %(on)s::date) FILTER (WHERE k.class = 2) OVER (PARTITION BY k.store_id) AS early_days
+    FROM ({candidates_sql}) k
+    LEFT JOIN unnest(%(b_store)s::bigint[], %(b_budget)s::float8[], %(b_steady)s::float8[], %(b_cost)s::float8[])
+         AS b(store_id, budget, steady, cost) ON b.store_id = k.store_id
+    WINDOW w AS (PARTITION BY k.store_id ORDER BY k.class, k.usual_on, k.vehicle_id ROWS UNBOUNDED PRECEDING)
+) r
+WHERE r.class = 0
+   OR (r.budget IS NULL AND r.class = 1)
+   OR (r.budget IS NOT NULL AND r.spent <= r.budget
+       AND (r.class = 1 OR r.spent_early <= r.early_demand - r.early_days * r.steady))
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id, vehicle_id, customer_id
+"""  # noqa: S608 - names from model metadata and enums; values are parameters
+
+
+def shaken_insert(*, window: Window, policies: list[ReminderPolicy], budgets: dict | None = None) -> Inserted:
+    """Shaken notices; with `budgets` (services.reminder_pacing.budget_table of the paced
+    stores) stages with a send range are paced, else every stage goes on its usual date."""
+    if budgets is None:
+        return _shaken_insert_unpaced(window=window, policies=policies)
+    configs, companies, company_configs = _policy_groups(policies, lambda p: (_shaken_config(p), _shaken_ranges(p)))
+    table = defaultdict(list)
+    for index, (config, ranges) in enumerate(configs):
+        for expiry, ranged in schedules.shaken_ranged_table(config, ranges, after=window.after, on=window.on):
+            stage = ranged.stage
+            for name, value in (
+                ("s_config", index), ("s_expiry", expiry), ("s_stage", stage.stage), ("s_send_on", stage.send_on),
+                ("s_category", stage.category), ("s_window", schedules.shaken_window_opens(expiry)),
+                ("s_first", ranged.first), ("s_last", ranged.last),
+            ):
+                table[name].append(value)
+    if not table:
+        return Inserted()
+    params = {**table, "p_company": companies, "p_config": company_configs, "on": window.on, "now": window.now}
+    return _execute(_paced_sql(_shaken_candidates_sql()), {**params, **budgets})
+
+
+def _shaken_insert_unpaced(*, window: Window, policies: list[ReminderPolicy]) -> Inserted:
     configs, companies, company_configs = _policy_groups(policies, _shaken_config)
     table = defaultdict(list)
     for index, config in enumerate(configs):
@@ -156,7 +252,52 @@ RETURNING id, vehicle_id, customer_id
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
-def periodic_insert(*, window: Window, policies: list[ReminderPolicy]) -> Inserted:
+def _periodic_candidates_sql() -> str:
+    """The periodic stages this run may insert, with store and pacing class (as shaken)."""
+    key = "'periodic:' || v.id || ':' || s.inspection_month || ':' || s.stage"
+    return f"""
+SELECT v.company_id, v.id AS vehicle_id, v.customer_id, '{NoticeKind.PERIODIC.value}' AS kind, s.stage, s.category,
+       s.inspection_month AS event_date, CASE WHEN s.first_on = s.last_on THEN s.send_on ELSE %(on)s::date END AS send_on,
+       {key} AS dedupe_key, COALESCE(cu.language, 'ja') AS language,
+       jsonb_build_object('inspection_month', s.inspection_month, 'months_since_registration', s.months,
+                          'usual_send_on', s.send_on, {_COMMON_FACTS}) AS context,
+       v.store_id, s.send_on AS usual_on,
+       CASE WHEN s.last_on <= %(on)s THEN 0 WHEN s.send_on <= %(on)s THEN 1 ELSE 2 END AS class
+FROM unnest(%(s_config)s::int[], %(s_year)s::int[], %(s_month)s::int[], %(s_inspection)s::date[], %(s_months)s::int[],
+            %(s_stage)s::text[], %(s_send_on)s::date[], %(s_category)s::text[], %(s_first)s::date[], %(s_last)s::date[])
+     AS s(config, year, month, inspection_month, months, stage, send_on, category, first_on, last_on)
+JOIN vehicles_vehicle v ON v.first_registration_year = s.year AND v.first_registration_month = s.month
+JOIN unnest(%(p_company)s::bigint[], %(p_config)s::int[]) AS pc(company_id, config)
+     ON pc.company_id = v.company_id AND pc.config = s.config
+{ELIGIBILITY_JOINS}
+WHERE {_periodic_not_covered_sql()}
+  AND NOT {periodic_done_sql(vehicle_sql="v.id", inspection_month_sql="s.inspection_month")}
+  AND {eligible_where(kind=NoticeKind.PERIODIC.value, category_sql="s.category", event_date_sql="s.inspection_month")}
+  AND NOT (s.first_on < s.last_on AND EXISTS (SELECT 1 FROM {NOTICE_TABLE} n WHERE n.dedupe_key = {key}))
+"""  # noqa: S608 - names from model metadata and enums; values are parameters
+
+
+def periodic_insert(*, window: Window, policies: list[ReminderPolicy], budgets: dict | None = None) -> Inserted:
+    """Periodic notices; paced with `budgets` as shaken_insert."""
+    if budgets is None:
+        return _periodic_insert_unpaced(window=window, policies=policies)
+    configs, companies, company_configs = _policy_groups(policies, lambda p: (_periodic_config(p), _periodic_ranges(p)))
+    table = defaultdict(list)
+    for index, (config, ranges) in enumerate(configs):
+        for year, month, inspection, months, ranged in schedules.periodic_ranged_table(config, ranges, after=window.after, on=window.on):
+            for name, value in (
+                ("s_config", index), ("s_year", year), ("s_month", month), ("s_inspection", inspection),
+                ("s_months", months), ("s_stage", ranged.stage.stage), ("s_send_on", ranged.stage.send_on),
+                ("s_category", ranged.stage.category), ("s_first", ranged.first), ("s_last", ranged.last),
+            ):
+                table[name].append(value)
+    if not table:
+        return Inserted()
+    params = {**table, "p_company": companies, "p_config": company_configs, "on": window.on, "now": window.now}
+    return _execute(_paced_sql(_periodic_candidates_sql()), {**params, **budgets})
+
+
+def _periodic_insert_unpaced(*, window: Window, policies: list[ReminderPolicy]) -> Inserted:
     configs, companies, company_configs = _policy_groups(policies, _periodic_config)
     table = defaultdict(list)
     for index, config in enumerate(configs):

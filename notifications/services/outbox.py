@@ -9,9 +9,15 @@ worker that dies after that point leaves a row whose mail may have gone out; it 
 retried but marked failed ("outcome unknown") by `deliveries_release_stuck`. A row stuck before
 that point certainly was not sent and is queued again. So an e-mail is never sent twice; the
 price is that a crash may lose one mail (the one in the SMTP call), visible as a failed delivery
-with its reason. Each success is recorded as soon as SMTP took the mail (RECORD_EVERY): recording
-a whole batch at its end was faster, but a worker killed mid-batch then left up to BATCH_SIZE
-mails that did go out as "outcome unknown"; now a kill leaves at most the one mail in flight.
+with its reason.
+
+One statement per mail: the success of the mail SMTP just took is recorded by the same statement
+that fences the next one (`_FENCE_SQL`: delivered, its attempt row and its notice, then the next
+`send_started_at`), one round trip and one commit; the last of a batch is recorded on its own.
+Recording a whole batch at its end was cheaper still, but a worker killed mid-batch then left up
+to BATCH_SIZE mails that did go out as "outcome unknown"; now a kill leaves at most one mail per
+process in doubt: the one SMTP took (or was taking) since the last statement. The SMTP connection
+lives for the whole run (`deliveries_send_due`), not one batch.
 
 Errors: a transient error (connection, timeout, SMTP 4xx) re-queues the row with exponential
 backoff (BACKOFF_BASE · 2^(attempts−1), capped); after MAX_ATTEMPTS it fails. A permanent one
@@ -32,10 +38,19 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
+from django.db.models import Min
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
-from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus, MailAddressState, Notice, NoticeStatus
+from dealers.services.queueing import task_publish_once_later
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    MailAddressState,
+    Notice,
+)
 from notifications.selectors.pacing import backlog_summary, mail_backlog
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
@@ -56,11 +71,17 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
 STUCK_AFTER = dt.timedelta(minutes=10)
 BATCH_SIZE = 50
-# Successes recorded after this many sent mails: 1 keeps a crash's doubt to the mail in flight.
-RECORD_EVERY = 1
 UNDELIVERABLE = "address undeliverable (bounced)"
 DEFERRED = "deferred"  # the provider answered 421/4xx: its domain group pauses
 ADDRESS_STATE_TABLE = MailAddressState._meta.db_table
+ATTEMPT_TABLE = DeliveryAttempt._meta.db_table
+# Beat runs the outbox once a minute, but a group's bucket holds only pacing.BUCKET_SECONDS of
+# mail: a run that held rows back for their pace asks for a follow-up run when the first of them
+# is due (no sooner than FOLLOW_UP_MIN, to gather some tokens), so a backlog drains at the
+# configured rate instead of one bucket a minute. Rows due FOLLOW_UP_WITHIN or later (a group
+# paused after a 421) are left to beat.
+FOLLOW_UP_MIN = dt.timedelta(seconds=2)
+FOLLOW_UP_WITHIN = dt.timedelta(seconds=60)
 
 
 class PermanentSendError(Exception):
@@ -75,6 +96,7 @@ class OutboxResult:
     failed: int = 0
     cancelled: int = 0
     paced: int = 0  # claimed but held back for their domain group's pace (no attempt used)
+    follow_up_in: float | None = None  # seconds until the follow-up run asked for, if any
 
 
 @dataclass(frozen=True)
@@ -159,26 +181,44 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
-_DELIVERED_SQL = f"""
-UPDATE {DELIVERY_TABLE} d SET status = 'delivered', delivered_at = v.at, last_error = ''
-FROM unnest(%(ids)s::bigint[], %(attempts)s::int[], %(ats)s::timestamptz[]) AS v(id, attempts, at)
-WHERE d.id = v.id AND d.status = 'sending' AND d.attempts = v.attempts
-RETURNING d.id, d.notice_id, v.at
-"""  # noqa: S608 - table name from model metadata; values are parameters
+# Record the previous success (if any: `done_id`) and fence the next claim (if any: `next_id`) in
+# one statement; RETURNING says whether the fence held (the claim is still ours, never started).
+_FENCE_SQL = f"""
+WITH done AS (
+    UPDATE {DELIVERY_TABLE} d SET status = 'delivered', delivered_at = %(done_at)s::timestamptz, last_error = ''
+    WHERE d.id = %(done_id)s::bigint AND d.status = 'sending' AND d.attempts = %(done_attempts)s::int
+    RETURNING d.id, d.notice_id
+), logged AS (
+    INSERT INTO {ATTEMPT_TABLE} (delivery_id, at, ok, error) SELECT id, %(done_at)s::timestamptz, true, '' FROM done
+), shown AS (
+    UPDATE {NOTICE_TABLE} n SET status = 'sent' FROM done WHERE n.id = done.notice_id AND n.status = 'queued'
+)
+UPDATE {DELIVERY_TABLE} d SET send_started_at = %(now)s::timestamptz
+WHERE d.id = %(next_id)s::bigint AND d.status = 'sending' AND d.attempts = %(next_attempts)s::int
+  AND d.send_started_at IS NULL
+RETURNING d.id
+"""  # noqa: S608 - table names from model metadata; values are parameters
 
 
-@transaction.atomic
-def _mark_delivered(sent: list[tuple[Claimed, dt.datetime]]) -> None:
-    """Record the mails SMTP took in one transaction of three statements (fenced per claim, like
-    every write of a claim)."""
-    if not sent:
-        return
+def _record_and_fence(sent: list[tuple[Claimed, dt.datetime]], claim: Claimed | None) -> bool:
+    """One statement (autocommit): the mail SMTP took last (`sent`, at most one) recorded as
+    delivered, and `claim` fenced before its SMTP call. True when the fence held; `sent` is emptied."""
+    done, done_at = sent[-1] if sent else (None, None)
     with connection.cursor() as cursor:
-        cursor.execute(_DELIVERED_SQL, {"ids": [c.delivery_id for c, _at in sent],
-                                        "attempts": [c.attempts for c, _at in sent], "ats": [at for _c, at in sent]})
-        rows = cursor.fetchall()
-    DeliveryAttempt.objects.bulk_create(DeliveryAttempt(delivery_id=delivery_id, at=at, ok=True, error="") for delivery_id, _n, at in rows)
-    Notice.objects.filter(pk__in=[notice_id for _d, notice_id, _at in rows], status=NoticeStatus.QUEUED).update(status=NoticeStatus.SENT)
+        cursor.execute(_FENCE_SQL, {
+            "done_id": done.delivery_id if done else None, "done_attempts": done.attempts if done else None,
+            "done_at": done_at, "now": timezone.now(),
+            "next_id": claim.delivery_id if claim else None, "next_attempts": claim.attempts if claim else None,
+        })
+        fenced = cursor.fetchone() is not None
+    sent.clear()
+    return fenced
+
+
+def _mark_delivered(sent: list[tuple[Claimed, dt.datetime]]) -> None:
+    """Record the mail SMTP took last (the end of a batch: no next mail to fence)."""
+    if sent:
+        _record_and_fence(sent, None)
 
 
 @transaction.atomic
@@ -203,8 +243,9 @@ def _provider_deferral(exc: Exception) -> bool:
 
 
 def _send_one(claim: Claimed, mail_connection, result: OutboxResult, sent: list[tuple[Claimed, dt.datetime]]) -> str:
-    """Send one claimed delivery; returns its outcome (DEFERRED: the provider answered 4xx). A
-    mail SMTP took is appended to `sent` and recorded every RECORD_EVERY mails (`_mark_delivered`)."""
+    """Send one claimed delivery; returns its outcome (DEFERRED: the provider answered 4xx). The
+    mail SMTP took before (`sent`) is recorded by this one's fence; this one, if SMTP takes it, is
+    left in `sent` for the next fence or the batch's end (`_mark_delivered`)."""
     if _needs_no_send(claim):
         _cancel(claim, "no address" if not claim.email else "consent withdrawn" if not claim.allowed else UNDELIVERABLE)
         result.cancelled += 1
@@ -216,7 +257,7 @@ def _send_one(claim: Claimed, mail_connection, result: OutboxResult, sent: list[
         result.failed += 1
         return DeliveryStatus.FAILED
     # The fence before SMTP: from here on the mail may leave, so it is never retried.
-    if not _fenced(claim).filter(send_started_at__isnull=True).update(send_started_at=timezone.now()):
+    if not _record_and_fence(sent, claim):
         return ""  # released as stuck and re-claimed elsewhere: not ours any more
     try:
         message.send()
@@ -233,9 +274,6 @@ def _send_one(claim: Claimed, mail_connection, result: OutboxResult, sent: list[
             result.failed += 1
         return DEFERRED if paused_until else status
     sent.append((claim, timezone.now()))
-    if len(sent) >= RECORD_EVERY:
-        _mark_delivered(sent)
-        sent.clear()
     result.delivered += 1
     return DeliveryStatus.DELIVERED
 
@@ -309,29 +347,42 @@ def deliveries_send_due(*, batch_size: int = BATCH_SIZE, max_batches: int = 100,
     result = OutboxResult()
     with transaction.atomic():
         result.inbox_delivered = inbox_deliver_due(now=now or timezone.now())
-    for _batch in range(max_batches):
-        claimed = deliveries_claim(limit=batch_size, now=now)
-        if not claimed:
-            break
-        claimed = _paced(claimed, now or timezone.now(), result)
-        if not claimed:
-            break  # every group is out of tokens or paused: the next run goes on
-        mail_connection = get_connection()
-        try:
-            mail_connection.open()
-        except (smtplib.SMTPException, OSError) as exc:
-            # Nothing was handed to SMTP: every claimed row is retried later.
-            for claim in claimed:
-                _mark_error(claim, timezone.now(), f"connect: {exc}", transient=True)
-            result.retrying += len(claimed)
-            break
-        try:
+    mail_connection = get_connection()  # one SMTP session for the whole run, not one per batch
+    try:
+        for _batch in range(max_batches):
+            claimed = deliveries_claim(limit=batch_size, now=now)
+            if not claimed:
+                break
+            claimed = _paced(claimed, now or timezone.now(), result)
+            if not claimed:
+                break  # every group is out of tokens or paused: the next run goes on
+            try:
+                mail_connection.open()  # a no-op while the session is up; reconnects after an error closed it
+            except (smtplib.SMTPException, OSError) as exc:
+                # Nothing was handed to SMTP: every claimed row is retried later.
+                for claim in claimed:
+                    _mark_error(claim, timezone.now(), f"connect: {exc}", transient=True)
+                result.retrying += len(claimed)
+                break
             _send_batch(claimed, mail_connection, result)
-        finally:
-            mail_connection.close()
+    finally:
+        mail_connection.close()
     if result.delivered or result.paced:
         _log_backlog(result)
+    if result.paced:
+        result.follow_up_in = _follow_up(now or timezone.now())
     return result
+
+
+def _follow_up(now: dt.datetime) -> float | None:
+    """Ask for the next run when the first held-back row is due, if that is sooner than beat."""
+    first_due = (Delivery.objects.filter(channel=Channel.EMAIL, status=DeliveryStatus.QUEUED)
+                 .aggregate(first=Min("next_attempt_at"))["first"])
+    if first_due is None or first_due - now >= FOLLOW_UP_WITHIN:
+        return None
+    wait = max(first_due - now, FOLLOW_UP_MIN).total_seconds()
+    task_publish_once_later("notifications.tasks.send_due_deliveries", wait)
+    return wait
 
 
 def _log_backlog(result: OutboxResult) -> None:

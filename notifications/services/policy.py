@@ -9,6 +9,20 @@ from dealers.models import DealerCompany, Role, User
 from dealers.services.audit import audit_record
 from notifications.models import ReminderPolicy
 
+# Send ranges (issue 14 §3), days before / after each non-safety stage's usual date.
+RANGE_FIELDS = (
+    "shaken_early_range_before",
+    "shaken_early_range_after",
+    "shaken_window_range_after",
+    "shaken_late_range_before",
+    "shaken_late_range_after",
+    "shaken_final_range_before",
+    "shaken_final_range_after",
+    "periodic_pre_range_before",
+    "periodic_pre_range_after",
+    "periodic_month_range_after",
+)
+
 POLICY_FIELDS = (
     "shaken_early_months",
     "shaken_window_notice",
@@ -20,6 +34,7 @@ POLICY_FIELDS = (
     "recall_repeat_days",
     "maintenance_early_days",
     "maintenance_due_notice",
+    *RANGE_FIELDS,
 )
 
 

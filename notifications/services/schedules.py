@@ -222,3 +222,154 @@ def periodic_covered_by_shaken(
     if month_index(previous) >= month_index(registered) + first_months - 1:
         candidates.append(previous)
     return any(-1 <= month_index(candidate) - target <= 2 for candidate in candidates)
+
+
+# -- Send ranges (issue 14 §3) ----------------------------------------------------------------
+# A non-safety stage may go out on any day of [first, last] around its usual date (send_on);
+# the daily run picks the day to pace the replies to the store's capacity
+# (services.reminder_pacing). Ranges of one due event never overlap (a stage's range ends
+# before the next one's begins, and a pre-expiry stage's range by the expiry), so stages
+# keep their order; a range of one day is the unpaced stage of before.
+
+
+@dataclass(frozen=True)
+class SendRange:
+    before: int = 0
+    after: int = 0
+
+
+@dataclass(frozen=True)
+class ShakenRanges:
+    """Per shaken stage rank (1 early, 2 window, 3 late, 4 final); lapsed (5) is safety: none."""
+
+    early: SendRange = SendRange()
+    window: SendRange = SendRange()
+    late: SendRange = SendRange()
+    final: SendRange = SendRange()
+
+    def for_rank(self, rank: int) -> SendRange:
+        return {1: self.early, 2: self.window, 3: self.late, 4: self.final}.get(rank, SendRange())
+
+    @property
+    def paced(self) -> bool:
+        return any(r.before or r.after for r in (self.early, self.window, self.late, self.final))
+
+
+@dataclass(frozen=True)
+class PeriodicRanges:
+    pre: SendRange = SendRange()
+    month: SendRange = SendRange()
+
+    @property
+    def paced(self) -> bool:
+        return any(r.before or r.after for r in (self.pre, self.month))
+
+
+@dataclass(frozen=True)
+class RangedStage:
+    """A stage with its send range; `forced` when this run is the last chance (end reached)."""
+
+    stage: Stage
+    first: dt.date
+    last: dt.date
+
+    @property
+    def paced(self) -> bool:
+        return self.first < self.last
+
+
+def _ranged(stages: list[Stage], ranges: list[SendRange], limits: list[dt.date]) -> list[RangedStage]:
+    """Ranges around each stage's date, clipped so that they neither overlap nor pass `limits`
+    (the last day each stage still makes sense); a stage left with no day is dropped."""
+    out: list[RangedStage] = []
+    previous_last: dt.date | None = None
+    for index, (stage, send_range, limit) in enumerate(zip(stages, ranges, limits, strict=True)):
+        first = stage.send_on - dt.timedelta(days=send_range.before)
+        if previous_last is not None:
+            first = max(first, previous_last + dt.timedelta(days=1))
+        last = stage.send_on + dt.timedelta(days=send_range.after)
+        if index + 1 < len(stages):
+            # End before the next stage's range begins, but not before this stage's own date
+            # (when the next one's "before" reaches that far, the next one starts later).
+            following, following_range = stages[index + 1], ranges[index + 1]
+            next_first = following.send_on - dt.timedelta(days=following_range.before)
+            last = min(last, max(next_first, min(stage.send_on + dt.timedelta(days=1), following.send_on)) - dt.timedelta(days=1))
+        last = min(last, limit)
+        if first <= last:
+            out.append(RangedStage(stage, first, last))
+            previous_last = last
+    return out
+
+
+def shaken_ranged_stages(expiry: dt.date, config: ShakenConfig, ranges: ShakenRanges) -> list[RangedStage]:
+    stages = shaken_stages(expiry, config)
+    return _ranged(
+        stages,
+        [SendRange() if s.stage == LAPSED else ranges.for_rank(s.rank) for s in stages],
+        [s.send_on if s.stage == LAPSED else expiry for s in stages],
+    )
+
+
+def _latest_open(ranged: list[RangedStage], *, after: dt.date, on: dt.date) -> RangedStage | None:
+    """The latest stage whose range has begun by `on`, if it can still be sent in this run:
+    its range ends after `after` (a range that ended on a finished run had its chance)."""
+    begun = [r for r in ranged if r.first <= on]
+    if not begun:
+        return None
+    latest = max(begun, key=lambda r: (r.first, r.stage.rank))
+    return latest if latest.last > after else None
+
+
+def shaken_ranged_due(expiry: dt.date, config: ShakenConfig, ranges: ShakenRanges, *, after: dt.date, on: dt.date) -> RangedStage | None:
+    """What a run on `on` covering (after, on] may insert for this expiry: the latest stage
+    begun, while relevant (no pre-expiry stage after the expiry)."""
+    due = _latest_open(shaken_ranged_stages(expiry, config, ranges), after=after, on=on)
+    if due is None or (due.stage.stage != LAPSED and on > expiry):
+        return None
+    return due
+
+
+def shaken_ranged_table(config: ShakenConfig, ranges: ShakenRanges, *, after: dt.date, on: dt.date) -> list[tuple[dt.date, RangedStage]]:
+    """(expiry, ranged stage) for every expiry with a stage this run may insert."""
+    longest = max(config.early_months, config.late_months, 2)
+    last = add_months(on, longest) + dt.timedelta(days=4 + MAX_BEFORE_DAYS)
+    rows = []
+    expiry = after - dt.timedelta(days=1)
+    while expiry <= last:
+        due = shaken_ranged_due(expiry, config, ranges, after=after, on=on)
+        if due is not None:
+            rows.append((expiry, due))
+        expiry += dt.timedelta(days=1)
+    return rows
+
+
+# The longest range before a stage's date (the policy's validator bounds it).
+MAX_BEFORE_DAYS = 30
+
+
+def periodic_ranged_stages(inspection_month: dt.date, ranges: PeriodicRanges) -> list[RangedStage]:
+    stages = periodic_stages(inspection_month)
+    next_month = add_months(inspection_month, 1)
+    return _ranged(
+        stages,
+        [ranges.pre, SendRange(0, ranges.month.after)],
+        [inspection_month - dt.timedelta(days=1), next_month - dt.timedelta(days=1)],
+    )
+
+
+def periodic_ranged_table(
+    config: PeriodicConfig, ranges: PeriodicRanges, *, after: dt.date, on: dt.date
+) -> list[tuple[int, int, dt.date, int, RangedStage]]:
+    """(registration year, month, inspection month, months since registration, ranged stage)."""
+    menu = periodic_menu(config)
+    rows = []
+    month = add_months(month_start(after), -1)
+    while month <= add_months(month_start(on), 2):
+        due = _latest_open(periodic_ranged_stages(month, ranges), after=after, on=on)
+        # Still relevant on `on`: "pre" only before the month, "month" only within it.
+        if due is not None and on < (month if due.stage.stage == "pre" else add_months(month, 1)):
+            for months in menu:
+                registered = add_months(month, -months)
+                rows.append((registered.year, registered.month, month, months, due))
+        month = add_months(month, 1)
+    return rows

@@ -1,12 +1,15 @@
 """A local SMTP sink for the mail benchmark: `python -m tests.benchmarks._smtp_sink PORT SPOOL`.
 
-Accepts everything, appends each message to SPOOL (envelope and bytes, length-prefixed) so the
-bare loop can send the very same messages, and on SIGTERM writes SPOOL.json: messages, distinct
-Message-IDs, duplicates, how many carry a DKIM-Signature."""
+Accepts everything and counts it by phase, so the outbox and the bare loop of one run are measured
+against the same server process. Phase n's messages are appended to SPOOL.n (envelope and bytes,
+length-prefixed) so the bare loop can send the very same messages. SIGUSR1 ends the phase: its
+counts (messages, distinct Message-IDs, duplicates, how many carry a DKIM-Signature) go to
+SPOOL.n.json and phase n+1 begins. SIGTERM ends the last phase the same way and stops."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import struct
@@ -21,10 +24,29 @@ _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.I | re.M)
 
 class Sink:
     def __init__(self, spool: str):
-        self.spool = open(spool, "wb")  # noqa: SIM115 - open for the process's life
+        self.base, self.phase = spool, 0
+        self.lock = threading.Lock()
+        self._begin()
+
+    def _begin(self) -> None:
+        self.phase += 1
+        self.spool = open(f"{self.base}.{self.phase}", "wb")  # noqa: SIM115 - open for the phase
         self.ids: Counter[bytes] = Counter()
         self.signed = 0
-        self.lock = threading.Lock()
+
+    def end_phase(self, *, next_phase: bool) -> None:
+        """Write the phase's counts (atomically: the harness waits for the file) and start the next."""
+        with self.lock:
+            self.spool.close()
+            messages = sum(self.ids.values())
+            counts = {"messages": messages, "distinct": len(self.ids), "duplicates": messages - len(self.ids),
+                      "without_id": self.ids.get(b"", 0), "dkim_signed": self.signed}
+            path = f"{self.base}.{self.phase}.json"
+            with open(path + ".tmp", "w") as out:
+                json.dump(counts, out)
+            os.replace(path + ".tmp", path)
+            if next_phase:
+                self._begin()
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or b""
@@ -45,14 +67,11 @@ def main() -> None:
     controller.start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGUSR1, lambda *_: sink.end_phase(next_phase=True))
     print("ready", flush=True)
     done.wait()
     controller.stop()
-    sink.spool.close()
-    messages = sum(sink.ids.values())
-    with open(spool + ".json", "w") as out:
-        json.dump({"messages": messages, "distinct": len(sink.ids), "duplicates": messages - len(sink.ids),
-                   "without_id": sink.ids.get(b"", 0), "dkim_signed": sink.signed}, out)
+    sink.end_phase(next_phase=False)
 
 
 if __name__ == "__main__":

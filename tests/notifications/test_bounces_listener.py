@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
-import socket
 
 import pytest
 import time_machine
 from django.conf import settings
 
-from notifications.api.smtp import inbound_smtp_controller
 from notifications.models import Delivery, DeliveryStatus, MailAddressState, ReceivedMail
 from notifications.services.inbound_mail import received_mail_process
 from notifications.services.outbox import deliveries_send_due
 from notifications.services.verp import bounce_address, complaint_address
 from tests.notifications.bounce_corpus import BOUNCES, COMPLAINTS, filled
 from tests.notifications.pipeline import connected_car, run
+from tests.notifications.smtp_client import running_listener
 from vehicles.models import ConsentCategory, CustomerConsent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,16 +29,8 @@ D = dt.date
 def listener(monkeypatch):
     # The worker's task is queued on commit; here the test runs the worker's service itself.
     monkeypatch.setattr("notifications.services.inbound_mail._queue", lambda received_id: None)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = inbound_smtp_controller(host="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_listener() as port:
         yield port
-    finally:
-        controller.stop()
-        controller.handler.close()
 
 
 def _sent_reminder():

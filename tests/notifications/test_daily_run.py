@@ -88,8 +88,16 @@ def test_missed_days_are_caught_up_with_the_latest_stage_only():
 
 def test_first_run_ever_covers_only_its_own_day():
     car = connected_car(expiry=D(2027, 5, 31), registered=None)
+    ReminderPolicy.objects.create(company=car.company, shaken_early_range_before=0, shaken_early_range_after=0)
     assert run("2027-03-01").caught_up_from == D(2027, 3, 1)
     assert stages(car) == []  # m3 (02-28) was before the system's first day
+
+
+def test_first_run_ever_sends_a_stage_whose_send_range_is_still_open():
+    car = connected_car(expiry=D(2027, 5, 31), registered=None)
+    run("2027-03-01")  # m3's usual date 02-28 was before the first day; its range runs to 03-10
+    assert stages(car) == [("shaken", "m3", "2027-03-01")]
+    assert Notice.objects.get(vehicle=car).context["usual_send_on"] == "2027-02-28"
 
 
 def test_catch_up_is_bounded():

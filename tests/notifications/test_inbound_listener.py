@@ -11,14 +11,11 @@ import smtplib
 import socket
 import threading
 import time
-from email import policy
-from email.mime.text import MIMEText
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from notifications.api.smtp import inbound_smtp_controller
 from notifications.models import MailFlood, ReceivedMail, Reply
 from notifications.parsing import mime
 from notifications.services.inbound_mail import (
@@ -32,6 +29,7 @@ from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
 from tests.notifications.corpus.hostile_mail import hostile
 from tests.notifications.replies_helpers import TUESDAY, jst, owner_car, reminder
+from tests.notifications.smtp_client import reply_address, reply_message, running_listener
 
 pytestmark = pytest.mark.django_db(transaction=True)
 broker = celery_harness.broker  # the fixture: tasks are queued to a private broker, no worker runs
@@ -60,16 +58,8 @@ def _now(time_machine):
 @pytest.fixture
 def listener(broker):
     celery_harness._point_at(broker)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = inbound_smtp_controller(host="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_listener() as port:
         yield port
-    finally:
-        controller.stop()
-        controller.handler.close()
 
 
 @pytest.fixture
@@ -80,14 +70,7 @@ def cast():
     return {"alice": reminder(alice_car), "bob": reminder(bob_car)}
 
 
-def address(notice) -> str:
-    return f"{notice.reply_token}@{settings.REPLY_DOMAIN}"
-
-
-def message(text: str, *, msgid: str, sender: str = "alice@example.jp") -> bytes:
-    mail = MIMEText(text, "plain", "utf-8")
-    mail["From"], mail["Subject"], mail["Message-ID"] = sender, "Re: 車検のご案内", msgid
-    return mail.as_bytes(policy=policy.compat32.clone(linesep="\r\n"))
+address, message = reply_address, reply_message
 
 
 def transaction(port: int, rcpt: str, raw: bytes, *, sender: str = "alice@example.jp") -> tuple[int, bytes]:

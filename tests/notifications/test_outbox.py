@@ -206,8 +206,11 @@ def test_a_slow_worker_whose_claim_was_released_does_not_send(clock):
     outbox._send_one(stale, get_connection(), result, sent)  # the fence refuses the old claim
     assert len(mail.outbox) == 0 and result.delivered == 0 and sent == []
     outbox._send_one(fresh, get_connection(), result, sent)
-    assert len(mail.outbox) == 1 and result.delivered == 1 and sent == []  # recorded at once, not at the batch's end
-    assert Delivery.objects.get(pk=fresh.delivery_id).status == DeliveryStatus.DELIVERED
+    assert len(mail.outbox) == 1 and result.delivered == 1 and [c for c, _at in sent] == [fresh]
+    # SMTP took it; it is recorded by the next mail's fence or the batch's end, never later.
+    assert Delivery.objects.get(pk=fresh.delivery_id).status == DeliveryStatus.SENDING
+    outbox._mark_delivered(sent)
+    assert sent == [] and Delivery.objects.get(pk=fresh.delivery_id).status == DeliveryStatus.DELIVERED
 
 
 def test_inbox_rows_of_other_senders_are_delivered_by_the_outbox(clock):
@@ -218,3 +221,36 @@ def test_inbox_rows_of_other_senders_are_delivered_by_the_outbox(clock):
     result = deliveries_send_due()
     assert result.inbox_delivered == 1 and result.delivered == 1
     assert Notice.objects.get(vehicle=car).status == NoticeStatus.SENT
+
+
+def test_one_statement_per_mail_plus_a_few_per_run(clock, django_assert_max_num_queries):
+    """Each mail costs one statement (its fence, which also records the mail before it); a run a
+    fixed few (inbox, claims, pacing, the last mail's record, the backlog line; savepoints here)."""
+    store = StoreFactory()
+    cars = [connected_car(store=store) for _ in range(12)]
+    run("2027-02-28")
+    with django_assert_max_num_queries(len(cars) + 20):
+        assert deliveries_send_due().delivered == len(cars)
+    assert len(mail.outbox) == len(cars)
+    assert set(Delivery.objects.filter(channel="email").values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
+    assert DeliveryAttempt.objects.filter(ok=True).count() == len(cars)
+    assert set(Notice.objects.values_list("status", flat=True)) == {NoticeStatus.SENT}
+
+
+def test_each_further_mail_costs_exactly_one_statement(clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store = StoreFactory()
+    for _ in range(16):
+        connected_car(store=store)
+    run("2027-02-28")
+    deliveries_send_due(batch_size=1, max_batches=1)  # the pacing rows exist from here on
+
+    def statements(mails: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert deliveries_send_due(batch_size=mails, max_batches=1).delivered == mails
+        return len(queries)
+
+    five = statements(5)
+    assert statements(10) - five == 5

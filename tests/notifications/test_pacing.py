@@ -108,3 +108,64 @@ def test_backlog_per_group_with_its_oldest_age_is_logged(paced, caplog):
     with caplog.at_level(logging.INFO, logger="notifications.services.outbox"), time_machine.travel(START, tick=False):
         deliveries_send_due()
     assert "backlog carrier 1 (oldest 30 min)" in caplog.text
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """What the outbox publishes to the broker (the test settings' broker is not running)."""
+    from celery import current_app
+    from django.core.cache import cache
+
+    app = current_app._get_current_object()
+    sent: list[tuple[str, float]] = []
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    monkeypatch.setattr(app, "send_task", lambda name, countdown=None, **kw: sent.append((name, countdown)))
+    cache.delete("tconnect:pending-task:notifications.tasks.send_due_deliveries")
+    yield sent
+    app.conf.task_always_eager = previous
+
+
+def test_a_run_that_held_mail_back_asks_for_one_follow_up_when_it_is_due(paced, published):
+    """Beat comes once a minute but a bucket holds ten seconds of mail: without a follow-up a
+    backlog would drain at one bucket a minute (CI's scale test waited an hour for 30 %)."""
+    _cars("a@docomo.ne.jp", "b@docomo.ne.jp", "c@docomo.ne.jp")
+    with time_machine.travel(START, tick=False):
+        result = deliveries_send_due()
+    assert (result.delivered, result.paced) == (1, 2)
+    assert result.follow_up_in == 10.0  # the first held-back row is due one token (10 s) later
+    assert published == [("notifications.tasks.send_due_deliveries", 10.0)]
+    # A run before then (a beat tick, a daily run's kick) finds the follow-up already pending.
+    with time_machine.travel(START + dt.timedelta(seconds=10), tick=False):
+        again = deliveries_send_due()
+    assert (again.delivered, again.paced) == (1, 0)  # c's row is not due yet: nothing claimed
+    with time_machine.travel(START + dt.timedelta(seconds=10), tick=False):
+        deliveries_send_due()
+    assert len(published) == 1
+
+
+def test_no_follow_up_when_all_went(paced, published):
+    _cars("d@example.jp", "e@example.jp")
+    with time_machine.travel(START, tick=False):
+        result = deliveries_send_due()
+    assert (result.delivered, result.follow_up_in) == (2, None)
+    assert published == []
+
+
+def test_no_follow_up_while_the_group_is_paused_for_longer_than_a_minute(paced, published):
+    _cars("f1@gmail.com", "f2@gmail.com")
+    ScriptedBackend.errors = [smtplib.SMTPResponseException(421, b"4.7.0 Try again later")]
+    with time_machine.travel(START, tick=False):
+        result = deliveries_send_due()
+    assert (result.retrying, result.paced, result.follow_up_in) == (1, 1, None)  # due after the pause: beat's
+    assert published == []
+
+
+def test_eager_mode_never_asks_for_a_follow_up(paced, published):
+    from celery import current_app
+
+    current_app.conf.task_always_eager = True
+    _cars("a@docomo.ne.jp", "b@docomo.ne.jp")
+    with time_machine.travel(START, tick=False):
+        assert deliveries_send_due().paced == 1
+    assert published == []

@@ -13,20 +13,18 @@ import smtplib
 import socket
 import subprocess
 import sys
-from email import policy
-from email.mime.text import MIMEText
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from time_machine import escape_hatch
 
-from notifications.api.smtp import inbound_smtp_controller
 from notifications.models import Notice, NoticeStatus, Reply, ReplyStatus
 from tests.factories import StoreFactory, UserFactory
 from tests.notifications import celery_harness
 from tests.notifications.celery_harness import wait_for
 from tests.notifications.replies_helpers import TOKYO, TUESDAY, WEDNESDAY, jst, owner_car, reminder
+from tests.notifications.smtp_client import reply_address, reply_message, running_listener
 
 pytestmark = pytest.mark.django_db(transaction=True)
 broker, celery_worker = celery_harness.broker, celery_harness.celery_worker  # the fixtures
@@ -44,16 +42,8 @@ def _now(time_machine):
 
 @pytest.fixture
 def listener(celery_worker):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = inbound_smtp_controller(host="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_listener() as port:
         yield port
-    finally:
-        controller.stop()
-        controller.handler.close()
 
 
 @pytest.fixture
@@ -64,14 +54,11 @@ def cast():
     return {"alice_car": alice_car, "bob_car": bob_car, "notice": reminder(alice_car)}
 
 
-def address(notice: Notice) -> str:
-    return f"{notice.reply_token}@{settings.REPLY_DOMAIN}"
+address = reply_address
 
 
 def message(text: str, *, to: str, sender: str = "alice@example.jp", charset: str = "iso-2022-jp", msgid: str = "<r1@example.jp>"):
-    mail = MIMEText(text, "plain", charset)
-    mail["From"], mail["To"], mail["Subject"], mail["Message-ID"] = sender, to, "Re: 車検のご案内", msgid
-    return mail.as_bytes(policy=policy.compat32.clone(linesep="\r\n"))  # CRLF line ends, as on the wire
+    return reply_message(text, msgid=msgid, sender=sender, to=to, charset=charset)  # ISO-2022-JP, as phones send
 
 
 def send(port: int, to: str, raw: bytes, sender: str = "alice@example.jp"):

@@ -100,7 +100,11 @@ def test_store_settings_are_scoped(cast, as_bob, as_carol, as_charlie):
 
 POLICY = {"shaken_early_months": "3", "shaken_window_notice": "on", "shaken_late_months": "1", "shaken_final_days": "14",
           "shaken_lapsed_notice": "on", "periodic_interval_months": "12", "periodic_extra_months": "30,1,6,6",
-          "recall_repeat_days": "30", "maintenance_early_days": "30", "maintenance_due_notice": "on"}
+          "recall_repeat_days": "30", "maintenance_early_days": "30", "maintenance_due_notice": "on",
+          "shaken_early_range_before": "10", "shaken_early_range_after": "10", "shaken_window_range_after": "7",
+          "shaken_late_range_before": "5", "shaken_late_range_after": "5", "shaken_final_range_before": "0",
+          "shaken_final_range_after": "0", "periodic_pre_range_before": "0", "periodic_pre_range_after": "14",
+          "periodic_month_range_after": "10"}
 
 
 def test_company_admin_edits_the_reminder_schedule(cast, as_alice):
@@ -112,6 +116,18 @@ def test_company_admin_edits_the_reminder_schedule(cast, as_alice):
     assert AuditEntry.objects.filter(action="reminder_policy.update", company=cast.company).exists()
     bad = as_alice.post("/settings/reminders/", POLICY | {"recall_repeat_days": "3", "periodic_extra_months": "x"})
     assert bad.status_code == 400 and {"recall_repeat_days", "periodic_extra_months"} <= set(bad.context["form"].errors)
+
+
+def test_company_admin_edits_the_send_ranges(cast, as_alice):
+    """Issue 14 §3: each non-safety stage's send range, days before / after its usual date."""
+    assert as_alice.post("/settings/reminders/", POLICY | {"shaken_early_range_before": "20",
+                                                           "periodic_month_range_after": "0"}).status_code == 302
+    policy = ReminderPolicy.objects.get(company=cast.company)
+    assert (policy.shaken_early_range_before, policy.periodic_month_range_after) == (20, 0)
+    bad = as_alice.post("/settings/reminders/", POLICY | {"shaken_late_range_after": "31", "shaken_early_range_before": "-1"})
+    assert bad.status_code == 400
+    assert {"shaken_late_range_after", "shaken_early_range_before"} <= set(bad.context["form"].errors)
+    assert ReminderPolicy.objects.get(company=cast.company).shaken_late_range_after == 5
 
 
 def test_store_staff_read_the_reminder_schedule_only(cast, as_bob, as_carol):

@@ -224,3 +224,35 @@ def test_any_row_values_clean_to_a_visit_or_to_problems(values):
     assert (row.record is None) == bool(row.errors)
     if row.record is not None:
         assert row.record.items and row.record.store_code and row.record.chassis_number
+
+
+# --- the column-by-column reader gives what the row-by-row reader gives ----------------------------
+
+_values = {
+    "chassis_number": ["ZVW30-1000000", "ＺＶＷ３０－１０００００１", "zvw30-1000002", " ZVW30-1000003", "JTDKB20U093000001", "x", ""],
+    "performed_on": ["2027-04-10", "2027/4/1", "令和9年4月10日", "R9.4.1", "2027-02-30", "", "tomorrow"],
+    "store_code": ["S1", " S1 ", "Ｓ１", ""],
+    "odometer_km": ["45000", "45,000km", "", "-5", "3000000", "４５０００", "12 km", "0045"],
+    "items": ["車検", "エンジンオイル;オイルフィルター", "その他", "その他:ワイパー", "リコール", "洗車", "", "oil|tyres"],
+    "recall_number": ["", "外-1234"],
+    "label": ["", "プロケア10"],
+    "meter_replaced": ["", "1", "はい", "maybe"],
+    "external_id": ["", "A-1", "x" * 2001, "伝票１"],
+    "note": ["", "メモ", "a note"],
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_the_column_reader_matches_the_row_reader(data):
+    columns = data.draw(st.lists(st.sampled_from(sorted(_values)), min_size=1, unique=True))
+    for required in ("chassis_number", "performed_on", "items"):
+        if required not in columns:
+            columns.append(required)
+    rows = data.draw(st.lists(st.tuples(*(st.sampled_from(_values[c]) for c in columns)), min_size=1, max_size=8))
+    odd = data.draw(st.booleans())  # a row with a cell too many, a blank line
+    lines = [",".join(columns)] + [",".join(row) for row in rows] + (["", ",".join(rows[0]) + ",extra"] if odd else [])
+    text = "\n".join(lines) + "\n"
+    fast = list(read_file(text.encode(), name="x.csv"))
+    slow = list(service_record_file._csv_rows(text))
+    assert [(r.where, r.record, r.errors) for r in fast] == [(r.where, r.record, r.errors) for r in slow]

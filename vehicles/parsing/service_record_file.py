@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -25,7 +25,7 @@ from vehicles.parsing._text import nfkc, remove_spaces
 from vehicles.parsing.chassis import DOMESTIC_RE, VIN_RE, normalize_chassis_number
 from vehicles.parsing.era import parse_japanese_date
 from vehicles.parsing.vehicle_file import VehicleFileError, decode
-from vehicles.services.service_records import ItemInput, RecordInput
+from vehicles.services.service_records import ItemInput, RecordColumns, RecordInput
 
 # A DMS export of a large dealer for a year fits well below these.
 MAX_FILE_BYTES = 200_000_000
@@ -91,6 +91,58 @@ class ParsedRow:
     where: str
     record: RecordInput | None = None
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+
+
+class ParsedFile(Sequence[ParsedRow]):
+    """The file's rows: the good ones as columns for the engine (no object per row), the
+    problems of the others, and each row's place ("line 7", "[3]")."""
+
+    def __init__(self, places: list[int], place_format: str, good: list[int], records: RecordColumns,
+                 errors: dict[int, list[tuple[str, str]]]) -> None:  # fmt: skip
+        self.places, self.place_format = places, place_format
+        self.good, self.records, self.errors = good, records, errors  # good[i]: the row of records' i-th visit
+
+    @classmethod
+    def from_rows(cls, rows: list[ParsedRow]) -> ParsedFile:
+        good = [index for index, row in enumerate(rows) if row.record is not None]
+        records = RecordColumns.from_rows([rows[index].record for index in good])  # type: ignore[misc]
+        errors = {index: row.errors for index, row in enumerate(rows) if row.record is None}
+        parsed = cls(list(range(len(rows))), "", good, records, errors)
+        parsed._wheres = [row.where for row in rows]
+        return parsed
+
+    _wheres: list[str] | None = None
+
+    def where(self, index: int) -> str:
+        if self._wheres is not None:
+            return self._wheres[index]
+        return self.place_format.format(self.places[index])
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = range(len(self))[index]
+        if index in self.errors:
+            return ParsedRow(where=self.where(index), errors=self.errors[index])
+        position = self._positions()[index]
+        r = self.records
+        record = RecordInput(
+            where=self.where(index), chassis_number=r.chassis_number[position] if r.chassis_number else "",
+            performed_on=r.performed_on[position], store_code=r.store_code[position] if r.store_code else "",
+            odometer_km=r.odometer_km[position] if r.odometer_km else None,
+            meter_replaced=r.meter_replaced[position] if r.meter_replaced else False,
+            external_id=r.external_id[position] if r.external_id else "", note=r.note[position] if r.note else "",
+            items=r.items[position],
+        )  # fmt: skip
+        return ParsedRow(where=record.where, record=record)
+
+    def _positions(self) -> dict[int, int]:
+        if not hasattr(self, "_by_row"):
+            self._by_row = {row: position for position, row in enumerate(self.good)}
+        return self._by_row
 
 
 def _text(raw: Any) -> str:
@@ -226,7 +278,7 @@ def clean_row(where: str, values: Mapping[str, Any]) -> ParsedRow:
 # --- the file ----------------------------------------------------------------------------------
 
 
-def read_file(data: bytes, *, name: str = "", fmt: str | None = None) -> list[ParsedRow]:
+def read_file(data: bytes, *, name: str = "", fmt: str | None = None) -> ParsedFile:
     if len(data) > MAX_FILE_BYTES:
         raise ServiceRecordFileError(_("the file is larger than %(n)s bytes") % {"n": f"{MAX_FILE_BYTES:,}"})
     try:
@@ -236,7 +288,7 @@ def read_file(data: bytes, *, name: str = "", fmt: str | None = None) -> list[Pa
     lowered = name.lower()
     if fmt is None:
         fmt = "json" if lowered.endswith(".json") or (not lowered.endswith((".csv", ".txt")) and text.lstrip()[:1] in "{[") else "csv"
-    rows = list(_json_rows(text) if fmt == "json" else _csv_rows(text))
+    rows = ParsedFile.from_rows(list(_json_rows(text))) if fmt == "json" else _csv_file(text)
     if not rows:
         raise ServiceRecordFileError(_("the file contains no service records"))
     if len(rows) > MAX_ROWS:
@@ -262,9 +314,13 @@ def _header(cells: list[str]) -> list[str]:
     return columns
 
 
-def _csv_rows(text: str) -> Iterator[ParsedRow]:
+def _csv_rows(text: str, *, rows: list[tuple[int, list[str]]] | None = None, columns: list[str] | None = None
+              ) -> Iterator[ParsedRow]:  # fmt: skip
+    if rows is not None:  # rows read already (the fast path's rows of another width)
+        for line, cells in rows:
+            yield _csv_row(f"line {line}", columns or [], cells)
+        return
     reader = csv.reader(io.StringIO(text, newline=""))
-    columns: list[str] | None = None
     try:
         while True:
             line = reader.line_num + 1  # a quoted cell may span lines: report where the row starts
@@ -277,16 +333,154 @@ def _csv_rows(text: str) -> Iterator[ParsedRow]:
             if columns is None:
                 columns = _header(cells)
                 continue
-            where = f"line {line}"
-            if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns):]):
-                yield ParsedRow(where=where, errors=[("", _("has %(cells)s cells but the header has %(columns)s columns") % {
-                    "cells": len(cells), "columns": len(columns)})])  # fmt: skip
-                continue
-            yield clean_row(where, dict(zip(columns, cells, strict=False)))
+            yield _csv_row(f"line {line}", columns, cells)
     except csv.Error as exc:
         raise ServiceRecordFileError(_("line %(line)s: not valid CSV: %(error)s") % {"line": reader.line_num, "error": exc}) from None
     if columns is None:
         raise ServiceRecordFileError(_("the file is empty"))
+
+
+# --- the fast CSV path: column by column --------------------------------------------------------
+#
+# A DMS export of a hundred thousand rows is read column by column: a value is parsed once per
+# distinct value (dates, stores, item lists repeat), or checked for the common, already-clean
+# form in one pass (ASCII chassis numbers and distances). Any cell the fast path does not accept
+# sends its whole row through clean_row, so every row gets exactly the values and the messages
+# the row-by-row reader gives.
+
+_SLOW = object()  # a cell for clean_row
+_CANONICAL_CHASSIS = re.compile(r"(?:(?:[A-Z0-9]{2,10}-[0-9]{5,8}|[A-HJ-NPR-Z0-9]{17})\n)*")
+
+
+def _each(values: Sequence[str], parse: Callable[[Any], Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        try:
+            out.append(parse(value))
+        except ValidationError:
+            out.append(_SLOW)
+    return out
+
+
+def _distinct(values: Sequence[Any], parse: Callable[[Any], Any]) -> list[Any]:
+    distinct = list(set(values))
+    table = dict(zip(distinct, _each(distinct, parse), strict=True))
+    return [table[value] for value in values]
+
+
+def _chassis_column(values: Sequence[str]) -> list[Any]:
+    if _CANONICAL_CHASSIS.fullmatch("\n".join(values) + "\n"):
+        return list(values)  # every value already canonical: _chassis would return it as it is
+    return _each(values, _chassis)
+
+
+def _odometer_column(values: Sequence[str]) -> list[Any]:
+    if "".join(values).isascii() and all(value.isdigit() and len(value) < 8 for value in values):
+        out = [int(value) for value in values]
+        if max(out, default=0) <= 2_000_000:
+            return list(out)
+    return _each(values, _odometer)
+
+
+def _store_column(values: Sequence[str]) -> list[Any]:
+    return [value or _SLOW for value in _distinct(values, _text)]  # required: clean_row says so
+
+
+def _text_column(values: Sequence[str]) -> list[Any]:
+    if "".join(values).isascii():
+        out: list[Any] = [value.strip() for value in values]
+        if max(map(len, out), default=0) <= MAX_CELL:
+            return out
+    return _each(values, _text)
+
+
+_FAST: dict[str, Callable[[Sequence[str]], list[Any]]] = {
+    "chassis_number": _chassis_column, "performed_on": lambda values: _distinct(values, _date),
+    "store_code": _store_column, "odometer_km": _odometer_column,
+    "meter_replaced": lambda values: _distinct(values, _bool), "external_id": _text_column, "note": _text_column,
+    "recall_number": lambda values: _distinct(values, _text), "label": lambda values: _distinct(values, _text),
+}  # fmt: skip
+
+
+def _items_column(items: Sequence[str], recall_numbers: Sequence[Any], labels: Sequence[Any]) -> list[Any]:
+    def parse(key: tuple[str, Any, Any]) -> Any:
+        text, recall_number, label = key
+        if recall_number is _SLOW or label is _SLOW:
+            return _SLOW
+        return _items(text, recall_number=recall_number, label=label)
+
+    return _distinct(list(zip(items, recall_numbers, labels, strict=True)), parse)
+
+
+def _csv_file(text: str) -> ParsedFile:
+    """Without quotes every physical line is one row; else the row-by-row reader (a quoted cell
+    may span lines, and its line numbers are the reader's)."""
+    if '"' in text:
+        return ParsedFile.from_rows(list(_csv_rows(text)))
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return ParsedFile.from_rows(list(_csv_rows(text)))  # raises with the line
+    start = next((index for index, cells in enumerate(lines) if "".join(cells).strip()), None)
+    if start is None:
+        raise ServiceRecordFileError(_("the file is empty"))
+    columns = _header(lines[start])
+    width = len(columns)
+    places: list[int] = []
+    fast: list[list[str]] = []  # rows with as many cells as columns, each with its place
+    fast_at: list[int] = []
+    others: dict[int, ParsedRow] = {}
+    for index in range(start + 1, len(lines)):
+        cells = lines[index]
+        if not "".join(cells).strip():
+            continue
+        if len(cells) == width:
+            fast_at.append(len(places))
+            fast.append(cells)
+        else:
+            others[len(places)] = next(_csv_rows(text, rows=[(index + 1, cells)], columns=columns))
+        places.append(index + 1)
+    by_column = dict(zip(columns, zip(*fast, strict=True), strict=False)) if fast else {}
+    count = len(fast)
+
+    def raw(column: str) -> Sequence[str]:
+        return by_column.get(column) or ("",) * count
+
+    parsed = {column: parse(raw(column)) for column, parse in _FAST.items()}
+    parsed["items"] = _items_column(raw("items"), parsed["recall_number"], parsed["label"])
+    slow: set[int] = set()
+    for values in parsed.values():
+        if _SLOW in values:
+            slow.update(index for index, value in enumerate(values) if value is _SLOW)
+    for index in sorted(slow):
+        others[fast_at[index]] = clean_row(f"line {places[fast_at[index]]}", dict(zip(columns, fast[index], strict=False)))
+    return _assemble(places, fast_at, parsed, slow, others)
+
+
+_RECORD_FIELDS = ("chassis_number", "performed_on", "store_code", "odometer_km", "meter_replaced", "external_id", "note",
+                  "items")  # fmt: skip
+
+
+def _assemble(places: list[int], fast_at: list[int], parsed: dict[str, list[Any]], slow: set[int],
+              others: dict[int, ParsedRow]) -> ParsedFile:  # fmt: skip
+    """Fast rows and the rows clean_row read, in file order, as one ParsedFile."""
+    errors = {row: parsed_row.errors for row, parsed_row in others.items() if parsed_row.record is None}
+    if not others:
+        good, values = list(fast_at), {name: parsed[name] for name in _RECORD_FIELDS}
+    else:
+        rows: dict[int, Any] = {fast_at[index]: index for index in range(len(fast_at)) if index not in slow}
+        rows.update((row, parsed_row.record) for row, parsed_row in others.items() if parsed_row.record is not None)
+        good = sorted(rows)
+        values = {name: [parsed[name][rows[row]] if isinstance(rows[row], int) else getattr(rows[row], name) for row in good]
+                  for name in _RECORD_FIELDS}  # fmt: skip
+    return ParsedFile(places, "line {}", good, RecordColumns(**values), errors)
+
+
+def _csv_row(where: str, columns: list[str], cells: list[str]) -> ParsedRow:
+    if len(cells) > len(columns) and any(cell.strip() for cell in cells[len(columns):]):
+        return ParsedRow(where=where, errors=[("", _("has %(cells)s cells but the header has %(columns)s columns") % {
+            "cells": len(cells), "columns": len(columns)})])  # fmt: skip
+    return clean_row(where, dict(zip(columns, cells, strict=False)))
 
 
 def _json_rows(text: str) -> Iterator[ParsedRow]:

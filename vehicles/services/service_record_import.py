@@ -16,7 +16,7 @@ from django.db import transaction
 from dealers.models import DealerCompany, User
 from dealers.services.audit import audit_record
 from vehicles.models import ServiceRecordSource
-from vehicles.parsing.service_record_file import ParsedRow
+from vehicles.parsing.service_record_file import ParsedFile, ParsedRow
 from vehicles.services.service_records import service_records_apply
 
 # The engine's field names → the file's columns.
@@ -40,28 +40,24 @@ def _problem(where: str, column: str, message: str) -> str:
 
 @transaction.atomic
 def service_records_import(
-    *, company: DealerCompany, rows: list[ParsedRow], actor: User | None = None, dry_run: bool = False
+    *, company: DealerCompany, rows: ParsedFile | list[ParsedRow], actor: User | None = None, dry_run: bool = False
 ) -> ImportResult:
     """Record the file's visits into `company`:
     1. rows that did not parse are reported;
-    2. the others go through service_records_apply (checks, records, effects, notices);
+    2. the others go through service_records_apply (checks, records, effects, notices), as
+       columns: one set-based pass for the whole file;
     3. its refusals are reported by row and column, in file order;
     4. the run is audited when it recorded anything; a dry run is rolled back."""
-    result = ImportResult(rows=len(rows))
-    good = [row for row in rows if row.record is not None]
-    problems: dict[int, list[tuple[str, str]]] = {}
-    for index, row in enumerate(rows):
-        if row.record is None:
-            problems[index] = row.errors
+    parsed = rows if isinstance(rows, ParsedFile) else ParsedFile.from_rows(rows)
+    result = ImportResult(rows=len(parsed))
+    problems: dict[int, list[tuple[str, str]]] = dict(parsed.errors)
     applied = service_records_apply(
-        company=company, rows=[row.record for row in good if row.record is not None], source=ServiceRecordSource.IMPORT,
-        actor=actor,
+        company=company, rows=parsed.records, source=ServiceRecordSource.IMPORT, actor=actor, with_record_ids=False
     )
-    positions = [index for index, row in enumerate(rows) if row.record is not None]
-    for good_index, found in applied.errors.items():
-        problems[positions[good_index]] = [(_COLUMNS.get(column, column), message) for column, message in found]
+    for position, found in applied.errors.items():
+        problems[parsed.good[position]] = [(_COLUMNS.get(column, column), message) for column, message in found]
     for index in sorted(problems):
-        result.errors.extend(_problem(rows[index].where, column, message) for column, message in problems[index])
+        result.errors.extend(_problem(parsed.where(index), column, message) for column, message in problems[index])
     result.failed = len(problems)
     result.records_created, result.items_added = applied.records_created, applied.items_added
     result.unchanged, result.notices_cancelled = applied.rows_unchanged, applied.notices_cancelled

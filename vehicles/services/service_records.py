@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -57,6 +58,7 @@ __all__ = [
     "AppliedChanges",
     "ApplyResult",
     "ItemInput",
+    "RecordColumns",
     "RecordInput",
     "appointment_complete_with_record",
     "service_record_create",
@@ -96,6 +98,40 @@ class RecordInput:
     note: str = ""
     appointment_id: int | None = None
     where: str = ""  # "line 7" in a file
+
+
+@dataclass
+class RecordColumns:
+    """Visits column by column (an import's rows without an object per row): lists of the same
+    length; a column left None is empty in every row (no id, no code, no odometer…)."""
+
+    performed_on: list[dt.date]
+    items: list[tuple[ItemInput, ...]]
+    chassis_number: list[str] | None = None
+    vehicle_id: list[int | None] | None = None
+    store_id: list[int | None] | None = None
+    store_code: list[str] | None = None
+    odometer_km: list[int | None] | None = None
+    meter_replaced: list[bool] | None = None
+    external_id: list[str] | None = None
+    note: list[str] | None = None
+    appointment_id: list[int | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.performed_on)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[RecordInput]) -> RecordColumns:
+        def column(name: str) -> list:
+            return [getattr(row, name) for row in rows]
+
+        names = ("chassis_number", "vehicle_id", "store_id", "store_code", "odometer_km", "meter_replaced", "external_id",
+                 "note", "appointment_id")  # fmt: skip
+        return cls(column("performed_on"), column("items"), **{name: column(name) for name in names})
+
+    def column(self, name: str, empty: object = None) -> Iterable:
+        values = getattr(self, name)
+        return repeat(empty, len(self)) if values is None else values
 
 
 @dataclass(frozen=True)
@@ -155,13 +191,15 @@ def _messages() -> dict[str, tuple[str, str]]:
     }
 
 
-def _input_problems(row: RecordInput) -> list[tuple[str, str]]:
-    """Checks that need no database."""
+_ITEM_CODES = frozenset(ServiceItem.values)  # (the enum's .values builds a list on every call)
+
+
+def _items_problems(items: tuple[ItemInput, ...]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
-    if not row.items:
+    if not items:
         problems.append(("items", _("Choose at least one work item.")))
-    for item in row.items:
-        if item.item not in ServiceItem.values:
+    for item in items:
+        if item.item not in _ITEM_CODES:
             problems.append(("items", _("Unknown work item %(item)s.") % {"item": item.item}))
         elif item.item == ServiceItem.RECALL and item.recall_campaign_id is None and not item.recall_number:
             problems.append(("items", _("Recall work needs its campaign (届出番号).")))
@@ -169,11 +207,29 @@ def _input_problems(row: RecordInput) -> list[tuple[str, str]]:
             problems.append(("items", _("Say what was done for %(item)s.") % {"item": ServiceItem(item.item).label}))
         elif len(item.label) > 100:
             problems.append(("items", _("Keep what was done under 100 characters.")))
-    if row.odometer_km is not None and not 0 <= row.odometer_km <= 2_000_000:
-        problems.append(("odometer_km", _("The odometer must be between 0 and 2,000,000 km.")))
-    if len(row.external_id) > 64:
-        problems.append(("external_id", _("Keep the external id under 64 characters.")))
     return problems
+
+
+def _input_problems(rows: RecordColumns) -> dict[int, list[tuple[str, str]]]:
+    """Checks that need no database, by row index: the same few item lists repeat across an
+    import, so each distinct list is checked once."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    by_list: dict[int, list[tuple[str, str]]] = {}  # id() of an item tuple (all alive in rows.items)
+    for index, items in enumerate(rows.items):
+        problems = by_list.get(id(items))
+        if problems is None:
+            problems = by_list[id(items)] = _items_problems(items)
+        if problems:
+            found[index] = list(problems)
+    if rows.odometer_km is not None:
+        for index, km in enumerate(rows.odometer_km):
+            if km is not None and not 0 <= km <= 2_000_000:
+                found.setdefault(index, []).append(("odometer_km", _("The odometer must be between 0 and 2,000,000 km.")))
+    if rows.external_id is not None:
+        for index, external_id in enumerate(rows.external_id):
+            if len(external_id) > 64:
+                found.setdefault(index, []).append(("external_id", _("Keep the external id under 64 characters.")))
+    return found
 
 
 # --- the engine ------------------------------------------------------------------------------
@@ -186,54 +242,61 @@ CREATE TEMP TABLE service_record_stage (
 ) ON COMMIT DROP
 """
 
-# Imports name the car by chassis number: one join on its unique index, before the check (a
-# join on "id or chassis number" cannot be planned as a hash join).
-_RESOLVE_SQL = """
-UPDATE service_record_stage s SET vehicle_id = v.id
-FROM vehicles_vehicle v WHERE s.vehicle_id IS NULL AND v.chassis_number = s.chassis
-"""
-
-# Rows resolved and checked: one per staged row, with `problem` (an error code) or NULL.
+# Rows resolved and checked: one per staged row, with `problem` (an error code) or NULL. Every
+# lookup is a join (hash joins for an import of a hundred thousand rows, index probes for one
+# visit), never a subquery per row. The car is found by id (the portal) or by chassis number
+# (imports) in two joins: a join on "id or chassis number" cannot be planned as a hash join.
 _CHECK_SQL = f"""
 CREATE TEMP TABLE service_record_checked ON COMMIT DROP AS
-WITH resolved AS (
-    SELECT s.*, v.id AS car_id, v.first_registration_year AS fy, v.first_registration_month AS fm,
+WITH resolved AS MATERIALIZED (
+    SELECT s.*, COALESCE(v_id.id, v_ch.id) AS car_id,
+           COALESCE(v_id.first_registration_year, v_ch.first_registration_year) AS fy,
+           COALESCE(v_id.first_registration_month, v_ch.first_registration_month) AS fm,
            COALESCE(st_id.id, st_code.id) AS shop_id, COALESCE(s.campaign_id, rc.id) AS recall_id
     FROM service_record_stage s
-    -- The car by id (chassis numbers were resolved to ids before: _RESOLVE_SQL).
-    LEFT JOIN vehicles_vehicle v ON v.company_id = %(company)s AND v.id = s.vehicle_id
+    LEFT JOIN vehicles_vehicle v_id ON v_id.company_id = %(company)s AND v_id.id = s.vehicle_id
+    LEFT JOIN vehicles_vehicle v_ch ON s.vehicle_id IS NULL AND v_ch.company_id = %(company)s AND v_ch.chassis_number = s.chassis
     LEFT JOIN dealers_store st_id ON st_id.id = s.store_id AND st_id.company_id = %(company)s AND st_id.is_active
     LEFT JOIN dealers_store st_code ON s.store_id IS NULL AND st_code.code = s.store_code
          AND st_code.company_id = %(company)s AND st_code.is_active
     LEFT JOIN vehicles_recallcampaign rc ON s.campaign_id IS NULL AND rc.notification_number = s.campaign_number
+), visits AS MATERIALIZED (
+    SELECT car_id, performed_on, max(odometer_km) AS km FROM resolved WHERE car_id IS NOT NULL GROUP BY 1, 2
 ), batch_visits AS (
     -- The file's own earlier visits of the same car count as readings too (a history import).
-    SELECT car_id, performed_on, lag(km) OVER w AS prior_km, lag(performed_on) OVER w AS prior_on
-    FROM (SELECT car_id, performed_on, max(odometer_km) AS km FROM resolved
-          WHERE car_id IS NOT NULL AND odometer_km IS NOT NULL GROUP BY 1, 2) visits
+    SELECT car_id, performed_on, lag(km) OVER w AS prior_km FROM visits WHERE km IS NOT NULL
     WINDOW w AS (PARTITION BY car_id ORDER BY performed_on)
+), earlier AS (
+    -- The latest earlier record with a reading, per visit.
+    SELECT DISTINCT ON (v.car_id, v.performed_on) v.car_id, v.performed_on, sr.odometer_km AS km
+    FROM visits v JOIN {_RECORD} sr ON sr.vehicle_id = v.car_id AND sr.performed_on < v.performed_on
+    WHERE sr.odometer_km IS NOT NULL
+    ORDER BY v.car_id, v.performed_on, sr.performed_on DESC
+), new_meter AS (
+    -- more items for a visit recorded with a new meter
+    SELECT v.car_id, v.performed_on FROM visits v
+    JOIN {_RECORD} same ON same.vehicle_id = v.car_id AND same.performed_on = v.performed_on AND same.meter_replaced
+), ext_used AS (
+    -- the partial unique index's own predicate, so the index answers
+    SELECT x.external_id, x.vehicle_id, x.performed_on FROM {_RECORD} x
+    WHERE x.company_id = %(company)s AND NOT (x.external_id = '')
+      AND x.external_id IN (SELECT DISTINCT external_id FROM service_record_stage WHERE external_id <> '')
 ), prior AS (
-    SELECT r.*, p.km AS prior_km,
-           first_value(r.car_id) OVER e AS ext_car, first_value(r.performed_on) OVER e AS ext_on
+    SELECT r.*,
+           -- The highest of: the latest earlier record, the file's earlier visit, the car's own
+           -- latest report made by that day (each is the newest reading of its source).
+           CASE WHEN r.odometer_km IS NOT NULL AND NOT r.meter_replaced AND nm.car_id IS NULL
+                THEN GREATEST(e.km, b.prior_km, vs.odometer_km) END AS prior_km,
+           u.vehicle_id AS ext_used_car, u.performed_on AS ext_used_on,
+           first_value(r.car_id) OVER w AS ext_car, first_value(r.performed_on) OVER w AS ext_on
     FROM resolved r
     LEFT JOIN batch_visits b ON b.car_id = r.car_id AND b.performed_on = r.performed_on
-    -- The highest of: the latest earlier record, the file's earlier visit, the car's own
-    -- latest report made by that day (each is the newest reading of its source).
-    LEFT JOIN LATERAL (
-        SELECT max(km) AS km FROM (
-            (SELECT sr.odometer_km AS km FROM {_RECORD} sr
-             WHERE sr.vehicle_id = r.car_id AND sr.performed_on < r.performed_on AND sr.odometer_km IS NOT NULL
-             ORDER BY sr.performed_on DESC LIMIT 1)
-            UNION ALL
-            SELECT b.prior_km
-            UNION ALL
-            SELECT vs.odometer_km FROM vehicles_vehiclestate vs
-            WHERE vs.vehicle_id = r.car_id AND (vs.last_recorded_at AT TIME ZONE 'Asia/Tokyo')::date <= r.performed_on
-        ) readings
-    ) p ON r.odometer_km IS NOT NULL AND NOT r.meter_replaced AND NOT EXISTS (
-        -- more items for a visit recorded with a new meter
-        SELECT 1 FROM {_RECORD} same WHERE same.vehicle_id = r.car_id AND same.performed_on = r.performed_on AND same.meter_replaced)
-    WINDOW e AS (PARTITION BY NULLIF(r.external_id, '') ORDER BY r.row_no)
+    LEFT JOIN earlier e ON e.car_id = r.car_id AND e.performed_on = r.performed_on
+    LEFT JOIN new_meter nm ON nm.car_id = r.car_id AND nm.performed_on = r.performed_on
+    LEFT JOIN vehicles_vehiclestate vs ON vs.vehicle_id = r.car_id
+         AND (vs.last_recorded_at AT TIME ZONE 'Asia/Tokyo')::date <= r.performed_on
+    LEFT JOIN ext_used u ON r.external_id <> '' AND u.external_id = r.external_id
+    WINDOW w AS (PARTITION BY NULLIF(r.external_id, '') ORDER BY r.row_no)
 )
 SELECT p.*, CASE
     WHEN p.car_id IS NULL THEN 'vehicle'
@@ -243,10 +306,8 @@ SELECT p.*, CASE
     WHEN p.prior_km IS NOT NULL AND p.odometer_km < p.prior_km - %(tolerance)s THEN 'odometer'
     WHEN p.item = 'recall' AND NOT EXISTS (
         SELECT 1 FROM {RecallTarget._meta.db_table} t WHERE t.vehicle_id = p.car_id AND t.campaign_id = p.recall_id) THEN 'recall'
-    WHEN p.external_id <> '' AND ((p.ext_car, p.ext_on) <> (p.car_id, p.performed_on) OR EXISTS (
-        -- the partial unique index's own predicate, so the index answers (else a scan per row)
-        SELECT 1 FROM {_RECORD} x WHERE x.company_id = %(company)s AND x.external_id = p.external_id AND NOT (x.external_id = '')
-        AND (x.vehicle_id, x.performed_on) <> (p.car_id, p.performed_on))) THEN 'external_id'
+    WHEN p.external_id <> '' AND ((p.ext_car, p.ext_on) <> (p.car_id, p.performed_on)
+                                  OR (p.ext_used_car, p.ext_used_on) <> (p.car_id, p.performed_on)) THEN 'external_id'
     WHEN p.appointment_id IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM {Appointment._meta.db_table} a WHERE a.id = p.appointment_id AND a.vehicle_id = p.car_id) THEN 'appointment'
 END AS problem
@@ -279,20 +340,29 @@ INSERT INTO service_record_added SELECT * FROM items
 """  # noqa: S608 - names from model metadata; values are parameters
 
 
-def _copy_rows(cursor, rows: Sequence[RecordInput]) -> None:
+def _copy_rows(cursor, rows: RecordColumns, skip: dict[int, list]) -> None:
+    """One staged row per item of each visit (rows in `skip` left out)."""
+    columns = zip(
+        rows.column("vehicle_id"), rows.column("chassis_number", ""), rows.column("store_id"), rows.column("store_code", ""),
+        rows.performed_on, rows.column("odometer_km"), rows.column("meter_replaced", False), rows.column("external_id", ""),
+        rows.column("note", ""), rows.column("appointment_id"), rows.items, strict=True,
+    )  # fmt: skip
     with cursor.cursor.copy(
         "COPY service_record_stage (row_no, vehicle_id, chassis, store_id, store_code, performed_on, odometer_km,"
         " meter_replaced, external_id, note, appointment_id, item_no, item, campaign_id, campaign_number, label) FROM STDIN"
     ) as copy:
-        for index, row in enumerate(rows):
-            head = (index, row.vehicle_id, row.chassis_number, row.store_id, row.store_code, row.performed_on,
-                    row.odometer_km, row.meter_replaced, row.external_id.strip(), row.note)  # fmt: skip
-            for item_no, item in enumerate(row.items):
-                copy.write_row((*head, row.appointment_id, item_no, item.item, item.recall_campaign_id, item.recall_number,
-                                item.label.strip()))  # fmt: skip
+        write = copy.write_row
+        for index, (vehicle_id, chassis, store_id, store_code, performed_on, km, meter, external_id, note, appointment_id,
+                    items) in enumerate(columns):  # fmt: skip
+            if index in skip:
+                continue
+            head = (index, vehicle_id, chassis, store_id, store_code, performed_on, km, meter, external_id.strip(), note,
+                    appointment_id)  # fmt: skip
+            for item_no, item in enumerate(items):
+                write((*head, item_no, item.item, item.recall_campaign_id, item.recall_number, item.label.strip()))
 
 
-def _collect_problems(cursor, rows: Sequence[RecordInput], result: ApplyResult) -> None:
+def _collect_problems(cursor, result: ApplyResult) -> None:
     messages = _messages()
     cursor.execute(
         "SELECT DISTINCT c.row_no, c.problem, c.prior_km, COALESCE(rc.notification_number, c.campaign_number, '')"
@@ -308,7 +378,7 @@ def _collect_problems(cursor, rows: Sequence[RecordInput], result: ApplyResult) 
         result.errors.setdefault(row_no, []).append((column, message))
 
 
-def _record_ids(cursor, rows: Sequence[RecordInput], result: ApplyResult) -> None:
+def _record_ids(cursor, result: ApplyResult) -> None:
     cursor.execute(
         f"SELECT DISTINCT c.row_no, r.id FROM service_record_checked c"  # noqa: S608 - names from model metadata
         f" JOIN {_RECORD} r ON r.vehicle_id = c.car_id AND r.performed_on = c.performed_on"
@@ -319,11 +389,11 @@ def _record_ids(cursor, rows: Sequence[RecordInput], result: ApplyResult) -> Non
 def _unchanged_rows(cursor) -> int:
     """Rows none of whose items was added now (a re-import, a double submit)."""
     cursor.execute(
-        "SELECT count(DISTINCT c.row_no) FROM service_record_checked c WHERE c.problem IS NULL"
-        " AND NOT EXISTS (SELECT 1 FROM service_record_checked b WHERE b.row_no = c.row_no AND b.problem IS NOT NULL)"
-        " AND NOT EXISTS (SELECT 1 FROM service_record_checked d JOIN service_record_added a"
-        "   ON a.vehicle_id = d.car_id AND a.performed_on = d.performed_on AND a.item = d.item"
-        "   WHERE d.row_no = c.row_no)"
+        "SELECT count(*) FILTER (WHERE NOT added) FROM ("
+        " SELECT c.row_no, bool_or(a.vehicle_id IS NOT NULL) AS added FROM service_record_checked c"
+        " LEFT JOIN service_record_added a ON a.vehicle_id = c.car_id AND a.performed_on = c.performed_on AND a.item = c.item"
+        " WHERE c.row_no NOT IN (SELECT row_no FROM service_record_checked WHERE problem IS NOT NULL)"
+        " GROUP BY c.row_no) rows"
     )
     return cursor.fetchone()[0]
 
@@ -390,47 +460,46 @@ def _periodic_done(cursor) -> list[tuple[int, dt.date]]:
     return list(cursor.fetchall())
 
 
+# Above this many staged rows the statements get the statistics and memory of a bulk job.
+_BULK_ROWS = 1_000
+
+
 @transaction.atomic
 def service_records_apply(
-    *, company: DealerCompany | int, rows: Sequence[RecordInput], source: str, actor: User | None = None,
-    today: dt.date | None = None,
+    *, company: DealerCompany | int, rows: Sequence[RecordInput] | RecordColumns, source: str, actor: User | None = None,
+    today: dt.date | None = None, with_record_ids: bool = True,
 ) -> ApplyResult:
     """Record the visits in `rows` and apply what they change (see the module docstring).
 
     Rows with problems are reported in `errors` (by index) and change nothing; the others are
-    recorded. Idempotent: the same rows again add nothing.
+    recorded. Idempotent: the same rows again add nothing. `record_ids` (row → record) is
+    filled unless `with_record_ids` is False (an import does not need it).
     """
     company_id = company.pk if isinstance(company, DealerCompany) else company
     if source not in ServiceRecordSource.values:
         raise ValueError(f"unknown service record source {source!r}")
-    result = ApplyResult()
-    checked: list[RecordInput] = []
-    positions: list[int] = []
-    for index, row in enumerate(rows):
-        problems = _input_problems(row)
-        if problems:
-            result.errors[index] = problems
-        else:
-            checked.append(row)
-            positions.append(index)
-    if not checked:
+    columns = rows if isinstance(rows, RecordColumns) else RecordColumns.from_rows(rows)
+    result = ApplyResult(errors=_input_problems(columns))
+    if len(result.errors) == len(columns):
         return result
-    local = ApplyResult()
+    bulk = len(columns) > _BULK_ROWS
     with connection.cursor() as cursor:
+        if bulk:
+            # The sorts and hashes of a big import stay in memory (the default 4 MB spills them).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(_STAGE_SQL)
         cursor.execute(
             "CREATE TEMP TABLE service_record_added (record_id bigint, vehicle_id bigint, item text,"
             " recall_campaign_id bigint, performed_on date) ON COMMIT DROP"
         )
-        _copy_rows(cursor, checked)
-        cursor.execute(_RESOLVE_SQL)
-        cursor.execute("ANALYZE service_record_stage")
+        _copy_rows(cursor, columns, result.errors)
+        if bulk:
+            cursor.execute("ANALYZE service_record_stage")
         params: dict[str, int | str | dt.date | dt.datetime | None] = {
             "company": company_id, "today": today or timezone.localdate(), "tolerance": ODOMETER_TOLERANCE_KM,
         }
         cursor.execute(_CHECK_SQL, params)
-        cursor.execute("ANALYZE service_record_checked")  # plans for the inserts below
-        _collect_problems(cursor, checked, local)
+        _collect_problems(cursor, result)
         cursor.execute(
             _INSERT_RECORDS_SQL,
             {**params, "source": source, "actor": actor.pk if actor is not None and actor.pk else None, "now": timezone.now()},
@@ -442,15 +511,13 @@ def service_records_apply(
             cursor.execute(f"ANALYZE {_RECORD}")
         cursor.execute(_INSERT_ITEMS_SQL)
         result.items_added = cursor.rowcount
-        cursor.execute("ANALYZE service_record_added")
-        _record_ids(cursor, checked, local)
+        if with_record_ids:
+            _record_ids(cursor, result)
         result.rows_unchanged = _unchanged_rows(cursor)
         expiry_changes = _apply_shaken(cursor)
         _apply_recalls(cursor, actor)
         periodic = _periodic_done(cursor)
         cursor.execute("DROP TABLE service_record_stage, service_record_checked, service_record_added")
-    result.errors.update({positions[i]: problems for i, problems in local.errors.items()})
-    result.record_ids = {positions[i]: record_id for i, record_id in local.record_ids.items()}
     result.changes = AppliedChanges(expiry_changes=tuple(expiry_changes), periodic_done=tuple(periodic))
     if expiry_changes or periodic:
         result.notices_cancelled = sum(handler(result.changes) for handler in _handlers)
