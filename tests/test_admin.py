@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.db import connection
+from django.db.models import CompositePrimaryKey
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -158,6 +159,9 @@ def test_all_dealer_vehicle_and_notification_models_are_in_admin():
         for app_label in ("dealers", "vehicles", "notifications")
         for model in apps.get_app_config(app_label).get_models()
         if model not in admin.site._registry and model._meta.model_name not in inline_only
+        # Django's admin refuses a composite primary key (ImproperlyConfigured): only the
+        # telemetry day roll-ups have one, derived from the readings.
+        and not isinstance(model._meta.pk, CompositePrimaryKey)
     ]
     assert missing == [], f"register an admin for: {', '.join(missing)}"
 

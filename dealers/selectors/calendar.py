@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar as _stdlib_calendar
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -38,8 +39,11 @@ Hours = tuple[dt.time, dt.time]
 HoursOn = Callable[[dt.date], Hours | None]
 
 
+@functools.lru_cache(maxsize=4096)
 def holiday_name(day: dt.date) -> str | None:
-    """The national holiday's name (substitute holidays and 国民の休日 included), or None."""
+    """The national holiday's name (substitute holidays and 国民の休日 included), or None.
+    Cached: the law's calendar does not change while a process runs, and schedulers ask for the
+    same dates once per store."""
     return jpholiday.is_holiday_name(day)
 
 

@@ -17,9 +17,11 @@ that fences the next one (`_FENCE_SQL`: delivered, its attempt row and its notic
 Recording a whole batch at its end was cheaper still, but a worker killed mid-batch then left up
 to BATCH_SIZE mails that did go out as "outcome unknown"; now a kill leaves at most one mail per
 process in doubt: the one SMTP took (or was taking) since the last statement. The SMTP connection
-lives for the whole run (`deliveries_send_due`), not one batch.
+lives for the whole run (`deliveries_send_due`), not one batch. Over SMTP the fence's commit
+runs while a helper thread renders the mail and sends its envelope; the message itself goes
+only after the fence held (notifications.services.outbox_smtp).
 
-Errors: a transient error (connection, timeout, SMTP 4xx) re-queues the row with exponential
+Errors: a transient error (connection, timeout, SMTP 4xx, at RCPT too) re-queues the row with exponential
 backoff (BACKOFF_BASE · 2^(attempts−1), capped); after MAX_ATTEMPTS it fails. A permanent one
 (recipient refused, SMTP 5xx, template error) fails at once. A recipient who has no address
 any more, withdrew consent since, or whose address bounced (undeliverable) is cancelled instead
@@ -55,6 +57,7 @@ from notifications.selectors.pacing import backlog_summary, mail_backlog
 from notifications.services.deliveries import DELIVERY_TABLE, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_TABLE, consent_ok_sql
 from notifications.services.notice_mail import NoticeEmail, notice_email
+from notifications.services.outbox_smtp import SmtpOverlap
 from notifications.services.pacing import (
     domain_group,
     pace_defer,
@@ -169,11 +172,21 @@ def _message(claim: Claimed, mail_connection) -> NoticeEmail:
         raise PermanentSendError(f"render: {exc}") from exc
 
 
-def _is_transient(exc: Exception) -> bool:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
-        return False
+def _smtp_code(exc: Exception) -> int | None:
+    """The server's answer to a refused mail: refused recipients count by their worst code (a 4xx
+    at RCPT, e.g. greylisting or a carrier's 421, is a deferral like any other 4xx)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _answer in exc.recipients.values()]
+        return max(codes) if codes else None
     if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
+        return exc.smtp_code
+    return None
+
+
+def _is_transient(exc: Exception) -> bool:
+    code = _smtp_code(exc)
+    if code is not None:
+        return 400 <= code < 500
     return isinstance(exc, smtplib.SMTPException | OSError)
 
 
@@ -239,17 +252,22 @@ def _cancel(claim: Claimed, reason: str) -> None:
 
 def _provider_deferral(exc: Exception) -> bool:
     """421 / 4xx from the receiving side: the provider asks us to slow down (pace the group)."""
-    return isinstance(exc, smtplib.SMTPResponseException) and 400 <= exc.smtp_code < 500
+    code = _smtp_code(exc)
+    return code is not None and 400 <= code < 500
 
 
-def _send_one(claim: Claimed, mail_connection, result: OutboxResult, sent: list[tuple[Claimed, dt.datetime]]) -> str:
+def _send_one(claim: Claimed, mail_connection, result: OutboxResult, sent: list[tuple[Claimed, dt.datetime]],
+              overlap: SmtpOverlap | None = None) -> str:
     """Send one claimed delivery; returns its outcome (DEFERRED: the provider answered 4xx). The
     mail SMTP took before (`sent`) is recorded by this one's fence; this one, if SMTP takes it, is
-    left in `sent` for the next fence or the batch's end (`_mark_delivered`)."""
+    left in `sent` for the next fence or the batch's end (`_mark_delivered`). Over SMTP the
+    fence's commit overlaps the mail's rendering and envelope (`_send_overlapped`)."""
     if _needs_no_send(claim):
         _cancel(claim, "no address" if not claim.email else "consent withdrawn" if not claim.allowed else UNDELIVERABLE)
         result.cancelled += 1
         return DeliveryStatus.CANCELLED
+    if overlap is not None and overlap.ready():
+        return _send_overlapped(claim, overlap, result, sent)
     try:
         message = _message(claim, mail_connection)
     except PermanentSendError as exc:
@@ -262,20 +280,49 @@ def _send_one(claim: Claimed, mail_connection, result: OutboxResult, sent: list[
     try:
         message.send()
     except Exception as exc:  # every failure is recorded on the row, transient or not
-        mail_connection.close()  # a 421 or a dropped line leaves the session unusable: the next send reconnects
-        transient = _is_transient(exc)
-        logger.warning("e-mail delivery %s failed (%s): %s", claim.delivery_id, "transient" if transient else "permanent", exc)
-        now = timezone.now()
-        paused_until = pace_defer(domain_group(claim.email), error=str(exc), now=now) if _provider_deferral(exc) else None
-        status = _mark_error(claim, now, f"{type(exc).__name__}: {exc}", transient=transient, not_before=paused_until)
-        if status == DeliveryStatus.QUEUED:
-            result.retrying += 1
-        else:
-            result.failed += 1
-        return DEFERRED if paused_until else status
+        return _send_failed(claim, exc, mail_connection, result)
     sent.append((claim, timezone.now()))
     result.delivered += 1
     return DeliveryStatus.DELIVERED
+
+
+def _send_overlapped(claim: Claimed, overlap: SmtpOverlap, result: OutboxResult, sent: list[tuple[Claimed, dt.datetime]]) -> str:
+    """The same steps over SMTP, the fence committing while the helper thread renders the mail and
+    sends MAIL FROM / RCPT TO; DATA only once the fence held (notifications.services.outbox_smtp)."""
+    begun = overlap.begin(lambda: _message(claim, overlap.backend))
+    try:
+        fenced = _record_and_fence(sent, claim)
+    except BaseException:
+        overlap.abandon(begun)
+        raise
+    if not fenced:
+        overlap.abandon(begun)
+        return ""  # released as stuck and re-claimed elsewhere: not ours any more
+    try:
+        overlap.finish(begun.result())
+    except PermanentSendError as exc:
+        _mark_error(claim, timezone.now(), str(exc), transient=False)
+        result.failed += 1
+        return DeliveryStatus.FAILED
+    except Exception as exc:  # every failure is recorded on the row, transient or not
+        return _send_failed(claim, exc, overlap.backend, result)
+    sent.append((claim, timezone.now()))
+    result.delivered += 1
+    return DeliveryStatus.DELIVERED
+
+
+def _send_failed(claim: Claimed, exc: Exception, mail_connection, result: OutboxResult) -> str:
+    mail_connection.close()  # a 421 or a dropped line leaves the session unusable: the next send reconnects
+    transient = _is_transient(exc)
+    logger.warning("e-mail delivery %s failed (%s): %s", claim.delivery_id, "transient" if transient else "permanent", exc)
+    now = timezone.now()
+    paused_until = pace_defer(domain_group(claim.email), error=str(exc), now=now) if _provider_deferral(exc) else None
+    status = _mark_error(claim, now, f"{type(exc).__name__}: {exc}", transient=transient, not_before=paused_until)
+    if status == DeliveryStatus.QUEUED:
+        result.retrying += 1
+    else:
+        result.failed += 1
+    return DEFERRED if paused_until else status
 
 
 def _needs_no_send(claim: Claimed) -> bool:
@@ -317,7 +364,7 @@ def _paced(claimed: list[Claimed], now: dt.datetime, result: OutboxResult) -> li
     return sorted(keep, key=lambda c: c.delivery_id)
 
 
-def _send_batch(claimed: list[Claimed], mail_connection, result: OutboxResult) -> None:
+def _send_batch(claimed: list[Claimed], mail_connection, result: OutboxResult, overlap: SmtpOverlap | None = None) -> None:
     """Send the batch; after a 4xx deferral the rest of that group's claims wait for its pause."""
     paused: dict[str, list[Claimed]] = defaultdict(list)
     sent_groups = set()
@@ -328,7 +375,7 @@ def _send_batch(claimed: list[Claimed], mail_connection, result: OutboxResult) -
             if group in paused:
                 paused[group].append(claim)
                 continue
-            outcome = _send_one(claim, mail_connection, result, sent)
+            outcome = _send_one(claim, mail_connection, result, sent, overlap)
             if outcome == DEFERRED:
                 paused[group] = []
             elif outcome == DeliveryStatus.DELIVERED:
@@ -348,6 +395,7 @@ def deliveries_send_due(*, batch_size: int = BATCH_SIZE, max_batches: int = 100,
     with transaction.atomic():
         result.inbox_delivered = inbox_deliver_due(now=now or timezone.now())
     mail_connection = get_connection()  # one SMTP session for the whole run, not one per batch
+    overlap = SmtpOverlap.for_backend(mail_connection)
     try:
         for _batch in range(max_batches):
             claimed = deliveries_claim(limit=batch_size, now=now)
@@ -364,8 +412,10 @@ def deliveries_send_due(*, batch_size: int = BATCH_SIZE, max_batches: int = 100,
                     _mark_error(claim, timezone.now(), f"connect: {exc}", transient=True)
                 result.retrying += len(claimed)
                 break
-            _send_batch(claimed, mail_connection, result)
+            _send_batch(claimed, mail_connection, result, overlap)
     finally:
+        if overlap is not None:
+            overlap.close()
         mail_connection.close()
     if result.delivered or result.paced:
         _log_backlog(result)

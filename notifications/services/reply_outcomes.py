@@ -40,7 +40,7 @@ from notifications.services.owner_notices import notice_due, owner_notice_send
 from vehicles.models import Appointment, WorkType
 from vehicles.models.appointments import OPEN_STATES
 from vehicles.parsing.preferences import Preference
-from vehicles.selectors.appointments import Work, alternatives, appointment_open_for_due, work_for
+from vehicles.selectors.appointments import Work, alternatives, appointment_open_for_due, work_for_due
 from vehicles.services.appointments import (
     AppointmentExists,
     BookingResult,
@@ -81,7 +81,9 @@ class _Context:
 
     @property
     def work(self) -> Work:
-        return work_for(self.store, self.work_type)
+        # A recall's booking holds the campaign's labour time when its file gave one (issue 14 §1).
+        return work_for_due(self.store, self.work_type, vehicle_id=self.reply.vehicle_id, due_kind=self.due_kind,
+                            due_event_date=self.due_date)
 
 
 def reply_act(reply: Reply) -> str:

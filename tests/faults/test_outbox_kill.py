@@ -104,6 +104,9 @@ def _fleet(cars: int) -> None:
             "shaken_expiry = %s", [FIRST.replace(month=4)],
         )
         cursor.execute("UPDATE vehicles_customer SET email = 'owner' || id || '@example.jp' WHERE email = ''")
+        # Stores without bays are not paced to capacity (notifications.services.reminder_pacing):
+        # every car's reminder goes on its usual date, the whole month's mail on the 1st.
+        cursor.execute("UPDATE dealers_store SET service_bays = 0")
         cursor.execute(
             "INSERT INTO vehicles_customerconsent (customer_id, category, granted, updated_at) "
             "SELECT id, 'reminders', true, now() FROM vehicles_customer "

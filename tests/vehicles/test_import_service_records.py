@@ -256,3 +256,36 @@ def test_the_column_reader_matches_the_row_reader(data):
     fast = list(read_file(text.encode(), name="x.csv"))
     slow = list(service_record_file._csv_rows(text))
     assert [(r.where, r.record, r.errors) for r in fast] == [(r.where, r.record, r.errors) for r in slow]
+
+
+def test_a_large_file_takes_the_bulk_path_with_the_same_outcome(tmp_path, store, cars):
+    # Over a thousand rows: plain inserts of what is not recorded yet (service_records._BULK_ROWS).
+    service_record_create(vehicle=cars[1], store=store, performed_on=D(2026, 1, 5), items=[ItemInput("engine_oil")])
+    lines = [f"{car.chassis_number},{D(2026, 1, 1) + dt.timedelta(days=day)},S1,{1_000 + day * 30},エンジンオイル,L-{n}-{day}"
+             for n, car in enumerate(cars) for day in range(400)]  # fmt: skip
+    lines.append(f"{cars[0].chassis_number},2026-01-01,S1,1000,タイヤ,L-0-0")  # one more item of a visit in the file
+    text = HEADER + "\n".join(lines) + "\n"
+    out, err, failure = run(tmp_path, store, text)
+    assert failure is None and err == ""
+    assert "1199 records created, 1200 items added, 1 rows unchanged, 0 failed" in out
+    assert ServiceRecordItem.objects.count() == 1201 and ServiceRecord.objects.count() == 1200
+    record = ServiceRecord.objects.get(vehicle=cars[0], performed_on=D(2026, 1, 1))
+    assert [i.item for i in record.items.order_by("id")] == ["engine_oil", "tyres"]  # in file order
+    out, _err, failure = run(tmp_path, store, text)
+    assert failure is None and "0 records created, 0 items added, 1201 rows unchanged, 0 failed" in out
+
+
+def test_a_bulk_insert_broken_by_a_concurrent_visit_is_redone_with_on_conflict(store, cars):
+    from django.db import connection
+
+    from vehicles.services import service_records
+
+    service_record_create(vehicle=cars[0], store=store, performed_on=D(2027, 1, 5), items=[ItemInput("engine_oil")])
+    duplicate = ("INSERT INTO vehicles_servicerecord (company_id, store_id, vehicle_id, performed_on, meter_replaced, source,"
+                 " external_id, note, shaken_expiry_applied, created_at)"
+                 " SELECT company_id, store_id, vehicle_id, performed_on, FALSE, 'import', '', '', FALSE, now()"
+                 " FROM vehicles_servicerecord")  # fmt: skip
+    with connection.cursor() as cursor:
+        assert service_records._insert(cursor, duplicate, duplicate + " ON CONFLICT DO NOTHING", {}) == 0
+        cursor.execute("SELECT count(*) FROM vehicles_servicerecord")  # the transaction goes on
+        assert cursor.fetchone()[0] == 1

@@ -10,10 +10,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.factories import CompanyAdminFactory, StoreStaffFactory
 from tests.vehicles.ecare_helpers import ecare_car, jst
-from vehicles.models import MaintenanceDue, MaintenanceItem, PaceBasis, VehicleMaintenance
+from vehicles.models import (
+    MaintenanceDue,
+    MaintenanceItem,
+    PaceBasis,
+    TelemetryDay,
+    TelemetryDayStale,
+    VehicleMaintenance,
+)
 from vehicles.selectors.maintenance import due_state, maintenance_next_due
 from vehicles.services.maintenance import DEFAULT_MENU, maintenance_item_save, maintenance_refresh, menus_ensure
 from vehicles.services.telemetry import telemetry_batch_ingest
+from vehicles.services.telemetry_storage import telemetry_days_roll
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +255,94 @@ def test_a_new_battery_restarts_the_trend(at_now):
     record(car, 3, 5_800, "battery_12v")
     refresh()
     assert not pace(car).battery_replace and "battery_12v" not in dues(car)
+
+
+# --- the day roll-ups the refresh reads (TelemetryDay) ---------------------------------------------
+
+
+def ingest_at(car, now, *readings, message_id):
+    telemetry_batch_ingest(vehicle=car, data={"message_id": message_id, "readings": list(readings)}, now=now)
+
+
+def test_a_day_roll_up_is_the_days_odometer_range_and_resting_battery_median():
+    car = ecare_car()
+    day = jst(2026, 11, 28)
+    ingest_at(car, NOW, *[{"recorded_at": (day + dt.timedelta(hours=h)).isoformat(), "odometer_km": 1_000 + h,
+                           "battery_voltage": v} for h, v in ((1, 12.5), (2, 12.7), (3, 14.2), (23, 12.6))],
+              message_id="d")  # fmt: skip
+    telemetry_days_roll(now=NOW)
+    row = TelemetryDay.objects.get(vehicle=car)
+    assert (row.day, row.min_km, row.max_km) == (dt.date(2026, 11, 28), 1_001, 1_023)
+    assert (row.first_at, row.last_at) == (day + dt.timedelta(hours=1), day + dt.timedelta(hours=23))
+    assert row.battery_median == pytest.approx(12.6)  # 14.2 V is the alternator charging: not a resting reading
+
+
+def test_a_late_reading_of_a_rolled_up_day_is_rolled_in_at_the_next_refresh():
+    car = ecare_car()
+    daily(car, days=30, km_per_day=30, start_km=5_000)
+    refresh()
+    old_day = dt.date(2026, 11, 25)
+    assert TelemetryDay.objects.get(vehicle=car, day=old_day).max_km == 5_000 + 30 * 23
+    # Six days later the DCM uploads what it buffered: a reading of that old day, above the others.
+    later = NOW + dt.timedelta(days=6)
+    ingest_at(car, later, {"recorded_at": jst(2026, 11, 25, 20).isoformat(), "odometer_km": 5_000 + 30 * 23 + 15},
+              message_id="late")  # fmt: skip
+    assert TelemetryDayStale.objects.filter(vehicle=car, day=old_day).exists()
+    # A batch of the last minutes marks nothing.
+    ingest_at(car, later, {"recorded_at": (later - dt.timedelta(minutes=5)).isoformat(), "odometer_km": 6_000}, message_id="now")
+    assert TelemetryDayStale.objects.count() == 1
+    refresh(on=TODAY + dt.timedelta(days=6), now=later)
+    assert TelemetryDay.objects.get(vehicle=car, day=old_day).max_km == 5_000 + 30 * 23 + 15
+    assert not TelemetryDayStale.objects.exists()
+
+
+def test_a_meter_replaced_between_two_refreshes_restarts_the_pace_from_the_roll_ups():
+    car = ecare_car()
+    daily(car, days=40, km_per_day=50, start_km=50_000, tag="old")
+    refresh()
+    assert pace(car).basis == PaceBasis.OK and not pace(car).odometer_reset_flagged
+    # The next 20 days on a new meter, one refresh a day (each rolls up the new days only).
+    for day in range(1, 21):
+        now = NOW + dt.timedelta(days=day)
+        ingest_at(car, now, {"recorded_at": (now - dt.timedelta(hours=1)).isoformat(), "odometer_km": 100 + 30 * day},
+                  message_id=f"new{day}")  # fmt: skip
+        refresh(on=TODAY + dt.timedelta(days=day), now=now)
+    state = pace(car)
+    assert state.odometer_reset_flagged and state.basis == PaceBasis.OK
+    assert float(state.km_per_day) == pytest.approx(30.0, abs=0.5) and state.first_at > state.odometer_reset_at
+
+
+def test_the_refresh_rolls_up_only_the_whole_days_since_the_last_one():
+    car = ecare_car()
+    daily(car, days=30, km_per_day=30, start_km=5_000)
+    refresh()
+    assert TelemetryDay.objects.filter(vehicle=car).count() == 29  # today's reading is read as it is
+    assert not TelemetryDay.objects.filter(day=TODAY).exists()
+    # The next day's roll-up adds yesterday, nothing else.
+    assert telemetry_days_roll(now=NOW + dt.timedelta(days=1)) == 1
+    assert telemetry_days_roll(now=NOW + dt.timedelta(days=1)) == 0
+
+
+def test_a_car_without_odometer_readings_in_the_window_keeps_its_battery_verdict():
+    weak, good = ecare_car(), ecare_car()
+    daily(weak, days=30, km_per_day=30, start_km=5_000, volts=lambda i: 11.8)  # resting, below 12.0 V
+    daily(good, days=30, km_per_day=30, start_km=5_000, volts=lambda i: 12.6)
+    refresh()
+    assert pace(weak).battery_replace and not pace(good).battery_replace
+    # 100 days on nothing came in: no pace any more, the newest resting reading still says replace.
+    refresh(on=TODAY + dt.timedelta(days=100), now=NOW + dt.timedelta(days=100))
+    assert pace(weak).basis == PaceBasis.NO_TELEMETRY and pace(weak).battery_replace
+    assert not pace(good).battery_replace
+
+
+def test_the_trend_of_a_battery_replaced_in_the_window_counts_only_its_own_days(at_now):
+    # Readings i = 0..29 are the last 30 days; the battery was replaced 15 days ago (i = 14).
+    old_bad = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(old_bad, days=30, km_per_day=30, start_km=5_000, volts=lambda i: round(12.80 - 0.05 * i, 2) if i <= 14 else 12.7)
+    new_bad = ecare_car(first_registration_year=2020, first_registration_month=4)
+    daily(new_bad, days=30, km_per_day=30, start_km=5_000, volts=lambda i: 12.7 if i <= 14 else round(12.75 - 0.03 * (i - 15), 2))
+    for car in (old_bad, new_bad):
+        record(car, 15, 5_400, "battery_12v")
+    refresh()
+    assert not pace(old_bad).battery_replace  # the fall was the old battery's
+    assert pace(new_bad).battery_replace  # the new one falls 0.03 V a day: 0.9 V per 30 days

@@ -86,6 +86,23 @@ def test_import_targets_by_list_not_by_range(tmp_path):
     assert AuditEntry.objects.filter(action="recall_campaign.import", target_id=str(campaign.pk)).exists()
 
 
+def test_labour_minutes_are_optional_and_kept_on_the_campaign(tmp_path):
+    """Issue 14 §1: the maker's labour time feeds the recall work's duration for the campaign."""
+    run_import(write(tmp_path, campaign_data(labour_minutes=90)))
+    assert RecallCampaign.objects.get(notification_number="外-4321").labour_minutes == 90
+    run_import(write(tmp_path, campaign_data(notification_number="外-4322")))
+    assert RecallCampaign.objects.get(notification_number="外-4322").labour_minutes is None
+
+
+@pytest.mark.parametrize("value", ["90分", 1.5, 10, 601, True, -30])
+def test_a_bad_labour_time_is_a_clear_error_and_nothing_is_written(tmp_path, value):
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_recall", write(tmp_path, campaign_data(labour_minutes=value)), stdout=out, stderr=err)
+    assert "labour_minutes: expected whole minutes from 15 to 600" in err.getvalue()
+    assert not RecallCampaign.objects.exists()
+
+
 def test_reimport_adds_targets_and_never_resets_a_done_one(tmp_path):
     store = StoreFactory()
     vehicle = VehicleFactory(chassis_number="ZVW30-1000010", company=store.company, store=store)

@@ -458,12 +458,18 @@ def test_a_missing_partition_is_created_when_a_batch_needs_it(car, client):
     assert stored(car)["readings"] == 1
 
 
-def test_daily_task_runs_both_maintenance_steps(db):
+def test_daily_task_runs_every_maintenance_step(db):
+    from vehicles.models import TelemetryDay
     from vehicles.tasks import telemetry_maintain
+
+    car = VehicleFactory()
+    old, kept = timezone.localdate() - dt.timedelta(days=150), timezone.localdate() - dt.timedelta(days=3)
+    TelemetryDay.objects.bulk_create([TelemetryDay(vehicle=car, day=old), TelemetryDay(vehicle=car, day=kept)])
 
     result = telemetry_maintain()
 
-    assert result == {"created": [], "dropped": [], "batches_deleted": 0}
+    assert result == {"created": [], "dropped": [], "batches_deleted": 0, "days_deleted": 1}
+    assert list(TelemetryDay.objects.values_list("day", flat=True)) == [kept]
 
 
 def test_dcm_authentication_follows_the_credential_rules(car):

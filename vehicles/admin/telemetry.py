@@ -10,7 +10,15 @@ from django.contrib import admin
 
 from dealers.admin.readonly import ReadOnlyAdminMixin
 from dealers.services.audit import audit_record
-from vehicles.models import DiagnosticCode, TelemetryBatch, TelemetryReading, VehicleState, VehicleWarning
+from vehicles.models import (
+    DiagnosticCode,
+    TelemetryBatch,
+    TelemetryDay,
+    TelemetryDayStale,
+    TelemetryReading,
+    VehicleState,
+    VehicleWarning,
+)
 
 
 @admin.register(DiagnosticCode)
@@ -61,6 +69,29 @@ class TelemetryReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["vehicle", "batch"]
     ordering = ["-recorded_at"]
     show_full_result_count = False
+
+
+@admin.register(TelemetryDay)
+class TelemetryDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The day roll-ups the maintenance refresh reads (written only by it): to look at."""
+
+    list_display = ["vehicle", "day", "first_at", "last_at", "min_km", "max_km", "battery_median"]
+    list_select_related = ["vehicle"]
+    search_fields = ["vehicle__chassis_number"]
+    raw_id_fields = ["vehicle"]
+    ordering = ["-day"]
+    show_full_result_count = False
+
+
+@admin.register(TelemetryDayStale)
+class TelemetryDayStaleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Days with late readings waiting for the next roll-up."""
+
+    list_display = ["vehicle", "day"]
+    list_select_related = ["vehicle"]
+    search_fields = ["vehicle__chassis_number"]
+    raw_id_fields = ["vehicle"]
+    ordering = ["-day"]
 
 
 @admin.register(VehicleState)

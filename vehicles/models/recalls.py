@@ -7,6 +7,7 @@ re-linked when vehicles are imported later (vehicles.services.recalls).
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,10 @@ class RecallKind(models.TextChoices):
     SERVICE_CAMPAIGN = "service_campaign", _("Service campaign (サービスキャンペーン)")
 
 
+# The bounds of a work type's duration (vehicles.models.capacity.WorkType).
+LABOUR_MINUTES_MIN, LABOUR_MINUTES_MAX = 15, 600
+
+
 class RecallCampaign(models.Model):
     notification_number = models.CharField(_("notification number (届出番号)"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=RecallKind.choices)
@@ -28,6 +33,12 @@ class RecallCampaign(models.Model):
     defect = models.TextField(_("defect (不具合の内容)"))
     remedy = models.TextField(_("remedy (改善の内容)"))
     published_on = models.DateField(_("published on"))
+    # The maker's labour time for the work (issue 14 §1), when the file gives it: a booking for
+    # this campaign holds that much bay time instead of the company's "recall work" duration.
+    labour_minutes = models.PositiveSmallIntegerField(
+        _("labour time (minutes)"), null=True, blank=True,
+        validators=[MinValueValidator(LABOUR_MINUTES_MIN), MaxValueValidator(LABOUR_MINUTES_MAX)],
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -97,6 +97,51 @@ class TelemetryReading(models.Model):
         return f"{self.vehicle_id}@{self.recorded_at:%Y-%m-%dT%H:%M:%S}"
 
 
+class TelemetryDay(models.Model):
+    """Each car's readings rolled up per business day (Asia/Tokyo): the odometer's first and last
+    reading and its range, and the median of the resting 12 V battery readings. The daily
+    maintenance refresh reads these (90 rows a car) instead of the minute readings
+    (vehicles.services.telemetry_storage.telemetry_days_roll writes them, set-based)."""
+
+    # No database foreign key, as for the readings: rows go by day, never one by one.
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                                verbose_name=_("vehicle"))  # fmt: skip
+    day = models.DateField(_("day"))  # a business date, Asia/Tokyo
+    first_at = models.DateTimeField(_("first odometer reading at"), null=True)
+    last_at = models.DateTimeField(_("last odometer reading at"), null=True)
+    min_km = models.PositiveIntegerField(_("lowest odometer (km)"), null=True)
+    max_km = models.PositiveIntegerField(_("highest odometer (km)"), null=True)
+    battery_median = models.FloatField(_("median resting 12 V battery (V)"), null=True)
+
+    class Meta:
+        verbose_name = _("telemetry day")
+        verbose_name_plural = _("telemetry days")
+        # Day first: each day's rows are appended at the end of the key (no page split anywhere
+        # in it), and a window of days is one range of it. (An id as the primary key: the admin
+        # cannot show a composite one.)
+        constraints = [models.UniqueConstraint(fields=["day", "vehicle"], name="telemetry_day_once")]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle_id}@{self.day}"
+
+
+class TelemetryDayStale(models.Model):
+    """A day already rolled up that got a late reading (a DCM uploading what it buffered): the
+    next roll-up recomputes that car's day from its readings and removes the mark."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
+                                verbose_name=_("vehicle"))  # fmt: skip
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("stale telemetry day")
+        verbose_name_plural = _("stale telemetry days")
+        constraints = [models.UniqueConstraint(fields=["vehicle", "day"], name="telemetry_day_stale_once")]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle_id}@{self.day}"
+
+
 class VehicleState(models.Model):
     """The latest reported values per car, for quick reads (one upsert per batch).
 

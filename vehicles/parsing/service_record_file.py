@@ -2,7 +2,8 @@
 
 Pure: no database. The file as a whole is refused with one line (ServiceRecordFileError);
 a bad row is reported with its place ("line 7", "[3]") and its column, and left out.
-Encodings as vehicle_file.decode: UTF-8 with or without BOM, else Shift_JIS (cp932).
+Encodings, format, header and rows as every import reads them (vehicles.parsing._file): UTF-8
+with or without BOM, else Shift_JIS (cp932).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +21,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from vehicles.models.service_records import LABELLED_ITEMS, ServiceItem
+from vehicles.parsing import _file
 from vehicles.parsing._text import nfkc, remove_spaces
 from vehicles.parsing.chassis import DOMESTIC_RE, VIN_RE, normalize_chassis_number
 from vehicles.parsing.era import parse_japanese_date
-from vehicles.parsing.vehicle_file import VehicleFileError, decode
 from vehicles.services.service_records import ItemInput, RecordColumns, RecordInput
 
 # A DMS export of a large dealer for a year fits well below these.
@@ -48,11 +48,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def _key(name: object) -> str:
-    return remove_spaces(nfkc(name)).lower().replace("_", "")
-
-
-_LOOKUP = {_key(alias): column for column in COLUMNS for alias in (column, *ALIASES.get(column, ()))}
+_key = _file.column_key
+_LOOKUP = _file.column_lookup(COLUMNS, ALIASES)
 
 # Item names as DMS exports and front desks write them (keys normalised by _item_key).
 _ITEM_NAMES: dict[str, str] = {
@@ -281,13 +278,8 @@ def clean_row(where: str, values: Mapping[str, Any]) -> ParsedRow:
 def read_file(data: bytes, *, name: str = "", fmt: str | None = None) -> ParsedFile:
     if len(data) > MAX_FILE_BYTES:
         raise ServiceRecordFileError(_("the file is larger than %(n)s bytes") % {"n": f"{MAX_FILE_BYTES:,}"})
-    try:
-        text = decode(data)
-    except VehicleFileError as exc:
-        raise ServiceRecordFileError(str(exc)) from None
-    lowered = name.lower()
-    if fmt is None:
-        fmt = "json" if lowered.endswith(".json") or (not lowered.endswith((".csv", ".txt")) and text.lstrip()[:1] in "{[") else "csv"
+    text = _file.decode(data, ServiceRecordFileError)
+    fmt = fmt or _file.detect_format(name, text)
     rows = ParsedFile.from_rows(list(_json_rows(text))) if fmt == "json" else _csv_file(text)
     if not rows:
         raise ServiceRecordFileError(_("the file contains no service records"))
@@ -297,47 +289,26 @@ def read_file(data: bytes, *, name: str = "", fmt: str | None = None) -> ParsedF
 
 
 def _header(cells: list[str]) -> list[str]:
-    columns: list[str] = []
-    unknown = []
-    for cell in cells:
-        column = _LOOKUP.get(_key(cell))
-        if column is None:
-            unknown.append(cell.strip())
-        elif column in columns:
-            raise ServiceRecordFileError(_("the header names column %(column)s twice") % {"column": column})
-        columns.append(column or "")
-    if unknown:
-        raise ServiceRecordFileError(_("unknown column(s) in the header: %(names)s") % {"names": ", ".join(unknown)[:200]})
-    for required in ("chassis_number", "performed_on", "items"):
-        if required not in columns:
-            raise ServiceRecordFileError(_("the header has no %(column)s column") % {"column": required})
-    return columns
+    return _file.read_header(
+        cells, _LOOKUP, ServiceRecordFileError, required=("chassis_number", "performed_on", "items"),
+        missing=lambda column: _("the header has no %(column)s column") % {"column": column},
+    )  # fmt: skip
 
 
 def _csv_rows(text: str, *, rows: list[tuple[int, list[str]]] | None = None, columns: list[str] | None = None
               ) -> Iterator[ParsedRow]:  # fmt: skip
-    if rows is not None:  # rows read already (the fast path's rows of another width)
+    """Row by row (the careful reader: any CSV); `rows` read already are cleaned with `columns`."""
+    if rows is not None:
         for line, cells in rows:
             yield _csv_row(f"line {line}", columns or [], cells)
         return
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        while True:
-            line = reader.line_num + 1  # a quoted cell may span lines: report where the row starts
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            if not any(cell.strip() for cell in cells):
-                continue
-            if columns is None:
-                columns = _header(cells)
-                continue
-            yield _csv_row(f"line {line}", columns, cells)
-    except csv.Error as exc:
-        raise ServiceRecordFileError(_("line %(line)s: not valid CSV: %(error)s") % {"line": reader.line_num, "error": exc}) from None
-    if columns is None:
+    lines = _file.csv_rows(text, ServiceRecordFileError)
+    header = next(lines, None)
+    if header is None:
         raise ServiceRecordFileError(_("the file is empty"))
+    columns = _header(header[1])
+    for line, cells in lines:
+        yield _csv_row(f"line {line}", columns, cells)
 
 
 # --- the fast CSV path: column by column --------------------------------------------------------
@@ -409,6 +380,8 @@ def _items_column(items: Sequence[str], recall_numbers: Sequence[Any], labels: S
             return _SLOW
         return _items(text, recall_number=recall_number, label=label)
 
+    if not any(recall_numbers) and not any(labels):  # the usual file: neither column, or both empty
+        return _distinct(items, lambda text: _items(text, recall_number="", label=""))
     return _distinct(list(zip(items, recall_numbers, labels, strict=True)), parse)
 
 
@@ -440,7 +413,7 @@ def _csv_file(text: str) -> ParsedFile:
         else:
             others[len(places)] = next(_csv_rows(text, rows=[(index + 1, cells)], columns=columns))
         places.append(index + 1)
-    by_column = dict(zip(columns, zip(*fast, strict=True), strict=False)) if fast else {}
+    by_column = {column: [cells[at] for cells in fast] for at, column in enumerate(columns) if column}
     count = len(fast)
 
     def raw(column: str) -> Sequence[str]:
@@ -484,18 +457,10 @@ def _csv_row(where: str, columns: list[str], cells: list[str]) -> ParsedRow:
 
 
 def _json_rows(text: str) -> Iterator[ParsedRow]:
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        detail = f"{exc.msg} at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-        raise ServiceRecordFileError(_("not valid JSON: %(error)s") % {"error": detail}) from None
-    prefix = ""
-    if isinstance(data, Mapping) and "service_records" in data:
-        data, prefix = data["service_records"], "service_records"
-    if isinstance(data, Mapping):
-        data = [data]
-    if not isinstance(data, list):
-        raise ServiceRecordFileError(_('expected a JSON object, a list of objects or {"service_records": [...]}'))
+    prefix, data = _file.json_items(
+        text, ServiceRecordFileError, key="service_records",
+        expected=_('expected a JSON object, a list of objects or {"service_records": [...]}'),
+    )  # fmt: skip
     for index, item in enumerate(data):
         where = f"{prefix}[{index}]"
         if not isinstance(item, Mapping):

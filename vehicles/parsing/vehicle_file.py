@@ -6,16 +6,16 @@ problems with one row are left to the row cleaner, which knows the row's locatio
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from vehicles.parsing._text import nfkc, remove_spaces
+from vehicles.parsing import _file
+from vehicles.parsing._file import column_key as _key
+from vehicles.parsing._file import detect_format
+from vehicles.parsing._text import nfkc
 
 COLUMNS = (
     "chassis_number", "model_code", "car_name", "plate", "vehicle_class", "use",
@@ -81,34 +81,15 @@ class SourceRow:
     problem: str = ""  # a row that is not a record at all (JSON non-object, too many cells)
 
 
-def _key(name: object) -> str:
-    return remove_spaces(nfkc(name)).lower().replace("_", "")
+_LOOKUP = _file.column_lookup(COLUMNS, ALIASES)
 
-
-_LOOKUP = {_key(alias): column for column in COLUMNS for alias in (column, *ALIASES.get(column, ()))}
+__all__ = ["COLUMNS", "FORMAT_DOC", "EraParts", "SourceRow", "VehicleFileError", "decode", "detect_format", "read_csv",
+           "read_json", "read_rows"]  # fmt: skip
 
 
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM), else Shift_JIS (cp932, Excel's Japanese CSV)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp932")
-        except UnicodeDecodeError:
-            raise VehicleFileError(_("the file is neither UTF-8 nor Shift_JIS text")) from None
-    if not text.strip():
-        raise VehicleFileError(_("the file is empty"))
-    return text
-
-
-def detect_format(name: str, text: str) -> str:
-    lowered = name.lower()
-    if lowered.endswith(".json"):
-        return "json"
-    if lowered.endswith((".csv", ".txt")):
-        return "csv"
-    return "json" if text.lstrip()[:1] in ("{", "[") else "csv"
+    return _file.decode(data, VehicleFileError)
 
 
 def read_rows(text: str, fmt: str) -> list[SourceRow]:
@@ -121,47 +102,16 @@ def read_rows(text: str, fmt: str) -> list[SourceRow]:
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def _header(cells: list[str]) -> list[str]:
-    columns: list[str] = []
-    unknown = []
-    for cell in cells:
-        column = _LOOKUP.get(_key(cell))
-        if column is None:
-            unknown.append(cell.strip())
-        elif column in columns:
-            raise VehicleFileError(_("the header names column %(column)s twice") % {"column": column})
-        columns.append(column or "")
-    if unknown:
-        raise VehicleFileError(_("unknown column(s) in the header: %(names)s") % {"names": ", ".join(unknown)})
-    if "chassis_number" not in columns:
-        raise VehicleFileError(_("the header has no chassis_number (車台番号) column"))
-    return columns
-
-
 def read_csv(text: str) -> list[SourceRow]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[SourceRow] = []
-    columns: list[str] | None = None
-    try:
-        while True:
-            line = reader.line_num + 1  # a quoted cell may span lines: report where the row starts
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            if not any(cell.strip() for cell in cells):
-                continue
-            if columns is None:
-                columns = _header(cells)
-                continue
-            rows.append(_csv_row(f"line {line}", columns, cells))
-    except csv.Error as exc:
-        raise VehicleFileError(
-            _("line %(line)s: not valid CSV: %(error)s") % {"line": reader.line_num, "error": exc}
-        ) from None
-    if columns is None:
+    lines = _file.csv_rows(text, VehicleFileError)
+    header = next(lines, None)
+    if header is None:
         raise VehicleFileError(_("the file is empty"))
-    return rows
+    columns = _file.read_header(
+        header[1], _LOOKUP, VehicleFileError, required=("chassis_number",),
+        missing=lambda _column: _("the header has no chassis_number (車台番号) column"),
+    )  # fmt: skip
+    return [_csv_row(f"line {line}", columns, cells) for line, cells in lines]
 
 
 def _csv_row(where: str, columns: list[str], cells: list[str]) -> SourceRow:
@@ -180,20 +130,9 @@ def _csv_row(where: str, columns: list[str], cells: list[str]) -> SourceRow:
 
 
 def read_json(text: str) -> list[SourceRow]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise VehicleFileError(
-            _("not valid JSON: %(error)s at line %(line)s column %(col)s")
-            % {"error": exc.msg, "line": exc.lineno, "col": exc.colno}
-        ) from None
-    prefix = ""
-    if isinstance(data, Mapping) and "vehicles" in data:
-        data, prefix = data["vehicles"], "vehicles"
-    if isinstance(data, Mapping):
-        data = [data]
-    if not isinstance(data, list):
-        raise VehicleFileError(_('expected a JSON object, a list of objects or {"vehicles": [...]}'))
+    prefix, data = _file.json_items(
+        text, VehicleFileError, key="vehicles", expected=_('expected a JSON object, a list of objects or {"vehicles": [...]}')
+    )
     return [_json_row(f"{prefix}[{index}]", item) for index, item in enumerate(data)]
 
 

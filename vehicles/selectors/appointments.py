@@ -18,6 +18,7 @@ from vehicles.models import Appointment, AppointmentState, BayHold, DayHold, Occ
 from vehicles.models.appointments import COVERING_STATES, OPEN_STATES
 from vehicles.parsing.preferences import part_of
 from vehicles.selectors.capacity import ALTERNATIVES_HORIZON_DAYS, BOOKING_LEAD, day_slots, offered_between, open_window
+from vehicles.selectors.recalls import recall_labour_minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +56,27 @@ def quota_pool(work_type_id: int) -> str:
     return f"quota:{work_type_id}"
 
 
-def work_for(store: Store, work_type: WorkType | None) -> Work:
+def work_for(store: Store, work_type: WorkType | None, *, minutes: int | None = None) -> Work:
     """The needs of a booking of `work_type` at `store` (one query when it is a type, none
-    otherwise); no type books one slot of bay time, as bookings did before work types."""
+    otherwise); no type books one slot of bay time, as bookings did before work types.
+    `minutes` overrides the type's duration (a recall campaign's labour time)."""
     if work_type is None:
-        return Work(minutes=store.slot_minutes)
+        return Work(minutes=minutes or store.slot_minutes)
     quota = WorkQuota.objects.filter(store=store, work_type=work_type).values_list("per_day", flat=True).first()
     return Work(
-        minutes=work_type.minutes, occupies=work_type.occupies, work_type_id=work_type.pk,
+        minutes=minutes or work_type.minutes, occupies=work_type.occupies, work_type_id=work_type.pk,
         quota_pool=quota_pool(work_type.pk) if quota is not None else None, quota=quota or 0,
     )
+
+
+def work_for_due(store: Store, work_type: WorkType | None, *, vehicle_id: int, due_kind: str,
+                 due_event_date: dt.date | None) -> Work:
+    """work_for the booking of a due event: recall work for a campaign whose file gave a labour
+    time holds that time (issue 14 §1), other work its type's duration."""
+    minutes = None
+    if due_kind == "recall" and due_event_date is not None:
+        minutes = recall_labour_minutes(vehicle_id=vehicle_id, became_target_on=due_event_date)
+    return work_for(store, work_type, minutes=minutes)
 
 
 class Held:

@@ -145,3 +145,15 @@ def campaign_get_for_staff(user: User, pk: int | str) -> RecallCampaign:
         return _campaigns_in_scope(user).filter(pk=pk).prefetch_related("ranges").get()
     except (RecallCampaign.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def recall_labour_minutes(*, vehicle_id: int, became_target_on) -> int | None:
+    """The labour time of the campaign whose open target this due event is (a recall notice's
+    kind + event date: the day the car became a target), when its file gave one."""
+    return (
+        RecallTarget.objects.filter(vehicle_id=vehicle_id, became_target_on=became_target_on, status=RecallStatus.NOT_DONE,
+                                    campaign__labour_minutes__isnull=False)
+        .order_by("-campaign__labour_minutes")
+        .values_list("campaign__labour_minutes", flat=True)
+        .first()
+    )

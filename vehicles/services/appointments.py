@@ -39,6 +39,7 @@ from vehicles.selectors.appointments import (
     no_show_due,
     slots_available,
     work_for,
+    work_for_due,
 )
 from vehicles.selectors.capacity import BOOKING_LEAD, asked_time, candidate_slots, is_offered
 
@@ -249,7 +250,7 @@ def appointment_request(
     _check_store(vehicle, store)
     now = timezone.now()
     calendar = calendar or StoreCalendar.for_store(store)
-    work = work_for(store, work_type)
+    work = work_for_due(store, work_type, vehicle_id=vehicle.pk, due_kind=due_kind, due_event_date=due_event_date)
     minutes = work.minutes if work.occupies == Occupies.BAY else store.slot_minutes
     candidates = candidate_slots(calendar, store.slot_minutes, preferred, not_before=now + BOOKING_LEAD, minutes=minutes)
     if candidates:
@@ -417,7 +418,9 @@ def appointment_change(
     except _KeepOld:
         appointment.refresh_from_db()  # the in-memory copy saw the rolled-back cancel
         store = appointment.store
-        found = alternatives(store, _search_from(preferred, timezone.now()), work=work_for(store, appointment.work_type))
+        work = work_for_due(store, appointment.work_type, vehicle_id=appointment.vehicle_id, due_kind=appointment.due_kind,
+                            due_event_date=appointment.due_event_date)
+        found = alternatives(store, _search_from(preferred, timezone.now()), work=work)
         return BookingResult(None, False, tuple(found))
     return result
 
@@ -435,7 +438,8 @@ def appointment_move(*, appointment: Appointment, starts_at: dt.datetime, actor:
         raise ValidationError(_("This appointment is %(state)s; that cannot be done now.") % {"state": locked.get_state_display()})
     store = locked.store
     calendar = StoreCalendar.for_store(store)
-    work = work_for(store, locked.work_type)
+    work = work_for_due(store, locked.work_type, vehicle_id=locked.vehicle_id, due_kind=locked.due_kind,
+                        due_event_date=locked.due_event_date)
     minutes = work.minutes if work.occupies == Occupies.BAY else store.slot_minutes
     local = starts_at.astimezone(BUSINESS_TZ)
     wanted = [Preference(date=local.date(), time=local.time())]

@@ -1,18 +1,23 @@
 """Condition-based maintenance (issue 11 §3): the menu, and the daily set-based refresh of every
 car's pace and next due dates.
 
-`maintenance_refresh(on=, now=)` runs inside the daily run, before its notice scans. It is four
-statements over all cars, no per-car Python:
+`maintenance_refresh(on=, now=)` runs inside the daily run, before its notice scans. It is a
+few statements over all cars, no per-car Python:
 1. seed the default menu for companies that have none;
-2. pace: one aggregate over the last 90 days of odometer readings per car (first/last reading,
-   lowest/highest km), upserted into VehicleMaintenance. A car whose window holds a reading above
+2. bring the day roll-ups (TelemetryDay: per car and whole business day, the odometer range and
+   the resting 12 V median; vehicles.services.telemetry_storage) up to yesterday: the days since
+   the last run and any older day a late reading marked stale. The steps below read the
+   roll-ups and today's readings, not 90 days of minute readings, so the daily work is about
+   two days of readings plus 90 rows a car;
+3. pace: one aggregate over the car's day roll-ups of the last 90 business days (first/last
+   reading, lowest/highest km), upserted into VehicleMaintenance. A car whose window holds a reading above
    its newest one (meter or DCM replaced) is recomputed from the readings after the last higher
    one, and flagged for the dealer; the restart point is kept, so the old meter's readings never
    count again. Rules: ≥ 14 days of readings, the newest ≤ 3 days old, else time-based only;
-3. the 12 V battery trend: least-squares slope of the daily medians of resting readings over the
-   last 30 days, from the day after the battery was last replaced (the health report's rule,
+4. the 12 V battery trend: least-squares slope of the daily medians of resting readings over the
+   last 30 business days (from the roll-ups), from the day after the battery was last replaced (the health report's rule,
    vehicles.selectors.health), for the menu items that follow the trend;
-4. due dates per car and menu item: the earlier of last done + interval months and the day the
+5. due dates per car and menu item: the earlier of last done + interval months and the day the
    car reaches last done km + interval km at its pace; upserted where they changed, rows of items
    no longer on the menu deleted.
 
@@ -46,6 +51,13 @@ from vehicles.models.service_records import ServiceItem, ServiceRecordItem
 from vehicles.parsing.telemetry import ODOMETER_BACKWARD_TOLERANCE_KM
 from vehicles.selectors.health import BATTERY_REPLACE_BELOW_V, CHARGING_ABOVE_V, TREND_MAX_DROP_V, TREND_MIN_DAYS
 from vehicles.selectors.maintenance import last_done_sql
+from vehicles.services.telemetry_storage import (
+    DAYS_TABLE,
+    READINGS_TABLE,
+    telemetry_days_roll,
+    tokyo_day,
+    tokyo_day_start,
+)
 
 PACE_WINDOW = dt.timedelta(days=90)
 PACE_MIN_SPAN_DAYS = 14
@@ -69,7 +81,8 @@ _MENU_COLUMNS = ("code", "name_ja", "name_en", "interval_km", "interval_months",
 ITEM = MaintenanceItem._meta.db_table
 STATE = VehicleMaintenance._meta.db_table
 DUE = MaintenanceDue._meta.db_table
-READINGS = "vehicles_telemetryreading"
+READINGS = READINGS_TABLE
+DAYS = DAYS_TABLE
 
 
 @dataclass(frozen=True)
@@ -99,20 +112,81 @@ def menus_ensure() -> int:
         return cursor.rowcount
 
 
+_REPLACED_CTE = f"""replaced AS (  -- a new battery: its trend starts the day after
+    SELECT i.vehicle_id, max(i.performed_on) AS replaced_on FROM {ServiceRecordItem._meta.db_table} i
+    WHERE i.item = '{ServiceItem.BATTERY_12V.value}' AND i.performed_on >= %(battery_since_day)s
+    GROUP BY i.vehicle_id
+)"""  # noqa: S608 - names from model metadata and constants
+
+
+def _verdict(n: str, span: str, per_30_days: str, volts: str) -> str:
+    """The 12 V rule of the health report (vehicles.selectors.health) as SQL: the newest reading a
+    resting one below the replace level, or the daily medians falling faster than allowed."""
+    return (f"COALESCE(({n} >= {TREND_MIN_DAYS} AND {span} >= {BATTERY_MIN_SPAN_DAYS} AND -{per_30_days} > {TREND_MAX_DROP_V})"
+            f" OR ({volts} <= {CHARGING_ABOVE_V} AND {volts} < {BATTERY_REPLACE_BELOW_V}), FALSE)")  # fmt: skip
+
+
+# Today's readings per car, as a day roll-up row (today is not rolled up yet).
+_TODAY_SQL = f"""
+    SELECT r.vehicle_id, min(r.recorded_at) FILTER (WHERE r.odometer_km IS NOT NULL) AS first_at,
+           max(r.recorded_at) FILTER (WHERE r.odometer_km IS NOT NULL) AS last_at, min(r.odometer_km) AS min_km,
+           max(r.odometer_km) AS max_km,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage) FILTER (WHERE r.battery_voltage <= {CHARGING_ABOVE_V}) AS median
+    FROM {READINGS} r
+    WHERE r.recorded_at >= %(today_at)s AND r.recorded_at <= %(until)s
+    GROUP BY r.vehicle_id"""  # noqa: S608 - names and constants
+
+
 def _pace_sql() -> str:
-    """Upsert every car's pace from its odometer readings in (since, until] (module docstring)."""
+    """Upsert every car's pace and battery verdict from one pass over its day roll-ups of the
+    window and today's readings (module docstring); the rare car whose odometer went backwards
+    is recomputed from its readings after the jump."""
     span = "extract(epoch FROM (p.last_at - p.first_at)) / 86400.0"
     return f"""
-WITH agg AS (
-    SELECT r.vehicle_id, min(r.recorded_at) AS first_at, max(r.recorded_at) AS last_at,
-           min(r.odometer_km) AS min_km, max(r.odometer_km) AS max_km
-    FROM {READINGS} r
-    WHERE r.recorded_at > %(since)s AND r.recorded_at <= %(until)s AND r.odometer_km IS NOT NULL
-    GROUP BY r.vehicle_id
+WITH {_REPLACED_CTE},
+agg AS (  -- the day roll-ups (whole days: 90 rows a car, not 90 days of readings) and today's readings
+    SELECT x.vehicle_id, min(x.first_at) AS first_at, max(x.last_at) AS last_at, min(x.min_km) AS min_km, max(x.max_km) AS max_km,
+           regr_slope(x.median, x.day_no) * 30 AS per_30_days, count(x.median) AS n, max(x.day_no) - min(x.day_no) AS span
+    FROM (
+        -- median and day_no only on the battery window's days with a median (the trend's points)
+        SELECT d.vehicle_id, d.first_at, d.last_at, d.min_km, d.max_km,
+               CASE WHEN d.day > %(battery_since_day)s THEN d.battery_median END AS median,
+               CASE WHEN d.day > %(battery_since_day)s AND d.battery_median IS NOT NULL THEN d.day - DATE '2000-01-01' END AS day_no
+        FROM {DAYS} d
+        WHERE d.day >= %(since_day)s AND d.day < %(until_day)s
+        UNION ALL
+        SELECT t.vehicle_id, t.first_at, t.last_at, t.min_km, t.max_km, t.median,
+               CASE WHEN t.median IS NOT NULL THEN %(until_day)s::date - DATE '2000-01-01' END
+        FROM ({_TODAY_SQL}) t
+    ) x
+    GROUP BY x.vehicle_id
+    HAVING count(x.min_km) > 0  -- a pace needs the odometer; the battery of other cars: _battery_sql
+),
+-- A battery replaced within the window: its trend from the day after, car by car (rare).
+renewed AS (
+    SELECT rp.vehicle_id, regr_slope(y.median, y.day - DATE '2000-01-01') * 30 AS per_30_days, count(y.median) AS n,
+           max(y.day) - min(y.day) AS span
+    FROM replaced rp
+    LEFT JOIN LATERAL (
+        SELECT d.day, d.battery_median AS median FROM {DAYS} d
+        WHERE d.vehicle_id = rp.vehicle_id AND d.day > GREATEST(%(battery_since_day)s, rp.replaced_on) AND d.day < %(until_day)s
+          AND d.battery_median IS NOT NULL
+        UNION ALL
+        SELECT %(until_day)s, t.median FROM ({_TODAY_SQL}) t
+        WHERE t.vehicle_id = rp.vehicle_id AND t.median IS NOT NULL AND %(until_day)s::date > rp.replaced_on
+    ) y ON TRUE
+    GROUP BY rp.vehicle_id
+),
+trend AS (
+    SELECT a.vehicle_id, a.first_at, a.last_at, a.min_km, a.max_km,
+           CASE WHEN w.vehicle_id IS NULL THEN a.per_30_days ELSE w.per_30_days END AS per_30_days,
+           CASE WHEN w.vehicle_id IS NULL THEN a.n ELSE w.n END AS n,
+           CASE WHEN w.vehicle_id IS NULL THEN a.span ELSE w.span END AS span
+    FROM agg a LEFT JOIN renewed w ON w.vehicle_id = a.vehicle_id
 ),
 cur AS (
-    SELECT a.*, s.odometer_km AS now_km, m.odometer_reset_at AS old_reset
-    FROM agg a
+    SELECT a.*, s.odometer_km AS now_km, s.battery_voltage AS now_v, m.odometer_reset_at AS old_reset
+    FROM trend a
     JOIN vehicles_vehiclestate s ON s.vehicle_id = a.vehicle_id
     LEFT JOIN {STATE} m ON m.vehicle_id = a.vehicle_id
 ),
@@ -121,7 +195,7 @@ cur AS (
 rolled AS (
     SELECT c.vehicle_id, c.old_reset,
            GREATEST(c.old_reset, (SELECT max(r.recorded_at) FROM {READINGS} r
-                                  WHERE r.vehicle_id = c.vehicle_id AND r.recorded_at > %(since)s
+                                  WHERE r.vehicle_id = c.vehicle_id AND r.recorded_at >= %(since)s
                                     AND r.recorded_at <= %(until)s AND r.odometer_km > c.now_km + %(tolerance)s)) AS reset_at
     FROM cur c
     WHERE c.max_km > c.now_km + %(tolerance)s OR c.old_reset > %(since)s
@@ -141,7 +215,8 @@ p AS (
            CASE WHEN g.vehicle_id IS NULL THEN c.min_km ELSE g.min_km END AS min_km,
            CASE WHEN g.vehicle_id IS NULL THEN c.max_km ELSE g.max_km END AS max_km,
            c.now_km, COALESCE(g.reset_at, c.old_reset) AS reset_at,
-           (g.reset_at IS NOT NULL AND g.reset_at IS DISTINCT FROM g.old_reset) AS new_reset
+           (g.reset_at IS NOT NULL AND g.reset_at IS DISTINCT FROM g.old_reset) AS new_reset,
+           {_verdict("c.n", "c.span", "c.per_30_days", "c.now_v")} AS battery_replace
     FROM cur c LEFT JOIN again g ON g.vehicle_id = c.vehicle_id
 )
 INSERT INTO {STATE} AS m (vehicle_id, basis, km_per_day, first_at, last_at, odometer_km, odometer_reset_at,
@@ -153,12 +228,13 @@ SELECT p.vehicle_id,
             WHEN {span} < {PACE_MIN_SPAN_DAYS} THEN '{PaceBasis.TOO_LITTLE.value}'
             ELSE '{PaceBasis.OK.value}' END,
        CASE WHEN {span} > 0 THEN round(((p.max_km - p.min_km) / ({span}))::numeric, 1) END,
-       p.first_at, p.last_at, p.now_km, p.reset_at, p.new_reset, FALSE, FALSE, %(on)s
+       p.first_at, p.last_at, p.now_km, p.reset_at, p.new_reset, FALSE, p.battery_replace, %(on)s
 FROM p
 ON CONFLICT (vehicle_id) DO UPDATE SET
     basis = EXCLUDED.basis, km_per_day = EXCLUDED.km_per_day, first_at = EXCLUDED.first_at, last_at = EXCLUDED.last_at,
     odometer_km = EXCLUDED.odometer_km, odometer_reset_at = EXCLUDED.odometer_reset_at,
-    odometer_reset_flagged = m.odometer_reset_flagged OR EXCLUDED.odometer_reset_flagged, refreshed_on = EXCLUDED.refreshed_on
+    odometer_reset_flagged = m.odometer_reset_flagged OR EXCLUDED.odometer_reset_flagged,
+    battery_replace = EXCLUDED.battery_replace, refreshed_on = EXCLUDED.refreshed_on
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
@@ -169,22 +245,22 @@ def _pace_forget_sql() -> str:
 
 
 def _battery_sql() -> str:
-    """Set `battery_replace` where the newest reading is a resting one below the replace level, or
-    the daily medians over 30 days fall faster than the health report allows; clear it elsewhere."""
+    """The battery verdict of the cars the pace did not refresh (no odometer reading in the
+    window), car by car: usually none or a few."""
     return f"""
-WITH replaced AS (  -- a new battery: its trend starts the day after
-    SELECT i.vehicle_id, max(i.performed_on) AS replaced_on FROM {ServiceRecordItem._meta.db_table} i
-    WHERE i.item = '{ServiceItem.BATTERY_12V.value}' AND i.performed_on >= (%(battery_since)s AT TIME ZONE 'Asia/Tokyo')::date
-    GROUP BY i.vehicle_id
-),
-all_days AS (
-    SELECT r.vehicle_id, (r.recorded_at AT TIME ZONE 'Asia/Tokyo')::date AS day,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage) AS median,
-           max(r.recorded_at) AS latest_at
-    FROM {READINGS} r
-    WHERE r.recorded_at > %(battery_since)s AND r.recorded_at <= %(until)s
-      AND r.battery_voltage IS NOT NULL AND r.battery_voltage <= {CHARGING_ABOVE_V}
-    GROUP BY 1, 2
+WITH {_REPLACED_CTE},
+left_out AS (SELECT m.vehicle_id FROM {STATE} m WHERE m.refreshed_on IS DISTINCT FROM %(on)s),
+all_days AS (  -- the daily medians of the resting readings: the day roll-ups', and today's
+    SELECT l.vehicle_id, d.day, d.battery_median AS median
+    FROM left_out l JOIN {DAYS} d ON d.vehicle_id = l.vehicle_id
+    WHERE d.day > %(battery_since_day)s AND d.day < %(until_day)s AND d.battery_median IS NOT NULL
+    UNION ALL
+    SELECT l.vehicle_id, %(until_day)s, t.median
+    FROM left_out l CROSS JOIN LATERAL (
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY r.battery_voltage) AS median FROM {READINGS} r
+        WHERE r.vehicle_id = l.vehicle_id AND r.recorded_at >= %(today_at)s AND r.recorded_at <= %(until)s
+          AND r.battery_voltage <= {CHARGING_ABOVE_V}) t
+    WHERE t.median IS NOT NULL
 ),
 days AS (
     SELECT a.* FROM all_days a LEFT JOIN replaced x ON x.vehicle_id = a.vehicle_id
@@ -196,12 +272,10 @@ trend AS (
     FROM days GROUP BY vehicle_id
 ),
 verdict AS (
-    SELECT m.vehicle_id,
-           COALESCE((t.n >= {TREND_MIN_DAYS} AND t.span >= {BATTERY_MIN_SPAN_DAYS} AND -t.per_30_days > {TREND_MAX_DROP_V})
-                    OR (s.battery_voltage <= {CHARGING_ABOVE_V} AND s.battery_voltage < {BATTERY_REPLACE_BELOW_V}), FALSE) AS replace
-    FROM {STATE} m
-    LEFT JOIN trend t ON t.vehicle_id = m.vehicle_id
-    LEFT JOIN vehicles_vehiclestate s ON s.vehicle_id = m.vehicle_id
+    SELECT l.vehicle_id, {_verdict("t.n", "t.span", "t.per_30_days", "s.battery_voltage")} AS replace
+    FROM left_out l
+    LEFT JOIN trend t ON t.vehicle_id = l.vehicle_id
+    LEFT JOIN vehicles_vehiclestate s ON s.vehicle_id = l.vehicle_id
 )
 UPDATE {STATE} m SET battery_replace = v.replace
 FROM verdict v WHERE v.vehicle_id = m.vehicle_id AND m.battery_replace IS DISTINCT FROM v.replace
@@ -214,13 +288,21 @@ def _due_sql() -> str:
     km = "CASE WHEN COALESCE(m.severe_use, FALSE) THEN COALESCE(i.severe_interval_km, i.interval_km) ELSE i.interval_km END"
     return f"""
 WITH last_done AS ({last_done_sql()}),
+-- Only the pairs that can have a date: an item done before, or a trend item of a car whose
+-- battery trend says replace (the others would be filtered out below anyway).
 cand AS (
     SELECT v.id AS vehicle_id, i.id AS item_id, i.battery_trend AND COALESCE(m.battery_replace, FALSE) AS trend_due,
            ({months}) AS months, ({km}) AS km, ld.done_on, ld.done_km, m.basis, m.km_per_day, m.odometer_km, m.last_at
-    FROM vehicles_vehicle v
-    JOIN {ITEM} i ON i.company_id = v.company_id AND i.active
+    FROM last_done ld
+    JOIN vehicles_vehicle v ON v.id = ld.vehicle_id
+    JOIN {ITEM} i ON i.company_id = v.company_id AND i.active AND i.code = ld.code
     LEFT JOIN {STATE} m ON m.vehicle_id = v.id
-    LEFT JOIN last_done ld ON ld.vehicle_id = v.id AND ld.code = i.code
+    UNION ALL
+    SELECT v.id, i.id, TRUE, ({months}), ({km}), NULL, NULL, m.basis, m.km_per_day, m.odometer_km, m.last_at
+    FROM {STATE} m
+    JOIN vehicles_vehicle v ON v.id = m.vehicle_id
+    JOIN {ITEM} i ON i.company_id = v.company_id AND i.active AND i.battery_trend
+    WHERE m.battery_replace AND NOT EXISTS (SELECT 1 FROM last_done ld WHERE ld.vehicle_id = v.id AND ld.code = i.code)
 ),
 dates AS (
     SELECT c.*,
@@ -263,20 +345,33 @@ SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM gone)
 """  # noqa: S608 - names from model metadata and enums; values are parameters
 
 
+def _window(on: dt.date, now: dt.datetime) -> dict[str, Any]:
+    # The windows are whole business days: the 90 (pace) and 30 (battery) days ending today,
+    # today being read from the readings, the days before from the roll-ups.
+    since_day = tokyo_day(now - PACE_WINDOW) + dt.timedelta(days=1)
+    return {
+        "since": tokyo_day_start(since_day), "since_day": since_day, "until": now, "until_day": tokyo_day(now),
+        "today_at": tokyo_day_start(tokyo_day(now)), "battery_since_day": tokyo_day(now - BATTERY_WINDOW),
+        "stale_before": now - STALE_AFTER, "on": on, "tolerance": ODOMETER_BACKWARD_TOLERANCE_KM,
+    }
+
+
 def pace_refresh(*, on: dt.date, now: dt.datetime) -> int:
-    params: dict[str, Any] = {"since": now - PACE_WINDOW, "until": now, "stale_before": now - STALE_AFTER, "on": on,
-              "tolerance": ODOMETER_BACKWARD_TOLERANCE_KM}
+    """The pace and battery verdict of every car with odometer readings in the window."""
     with connection.cursor() as cursor:
-        cursor.execute(_pace_sql(), params)
-        paces = cursor.rowcount
-        cursor.execute(_pace_forget_sql(), params)
-    return paces
-
-
-def battery_refresh(*, now: dt.datetime) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_battery_sql(), {"battery_since": now - BATTERY_WINDOW, "until": now})
+        cursor.execute(_pace_sql(), _window(on, now))
         return cursor.rowcount
+
+
+def battery_refresh(*, on: dt.date, now: dt.datetime) -> int:
+    """The cars pace_refresh left out (no odometer reading in the window): their battery verdict,
+    then their pace goes (time-based only). Run after pace_refresh."""
+    params = _window(on, now)
+    with connection.cursor() as cursor:
+        cursor.execute(_battery_sql(), params)
+        flags = cursor.rowcount
+        cursor.execute(_pace_forget_sql(), params)
+    return flags
 
 
 def due_refresh(*, on: dt.date) -> tuple[int, int]:
@@ -294,8 +389,9 @@ def maintenance_refresh(*, on: dt.date, now: dt.datetime) -> RefreshResult:
         # them to disk at a few thousand cars); for this transaction only.
         cursor.execute("SET LOCAL work_mem = '64MB'")
     seeded = menus_ensure()
+    telemetry_days_roll(now=now)
     paces = pace_refresh(on=on, now=now)
-    flags = battery_refresh(now=now)
+    flags = battery_refresh(on=on, now=now)
     changed, deleted = due_refresh(on=on)
     return RefreshResult(seeded, paces, flags, changed, deleted)
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dealers.services.audit import audit_record
 from vehicles.models import RecallCampaign, RecallKind, RecallRange, RecallStatus, RecallTarget, Vehicle
+from vehicles.models.recalls import LABOUR_MINUTES_MAX, LABOUR_MINUTES_MIN
 from vehicles.parsing.chassis import normalize_chassis_number, normalize_model_code
 from vehicles.services.recalls import recall_targets_link_vehicles
 
@@ -30,6 +31,9 @@ Recall file format (UTF-8 JSON object):
                                                (or リコール | 改善対策 | サービスキャンペーン)
     "title": "…", "defect": "…", "remedy": "…",  不具合の内容 / 改善の内容 (text)
     "published_on": "2026-05-01",              ISO date
+    "labour_minutes": 90,                      optional: the maker's labour time for the work, in
+                                               minutes (15–600); a booking for this campaign holds
+                                               that much bay time (else the "recall work" type's)
     "ranges": [                                per model code, shown to staff only
       {"model_code": "ZVW30", "serial_from": "1000083", "serial_to": "1927847",
        "produced_from": "2009-03-30", "produced_to": "2011-11-14",   optional
@@ -88,6 +92,17 @@ def _date(value: Any, where: str, errors: list[str], required: bool = True) -> d
     except (TypeError, ValueError):
         errors.append(f"{where}: expected a date YYYY-MM-DD, got {value!r}")
         return None
+
+
+def _labour_minutes(value: Any, errors: list[str]) -> int | None:
+    """Optional whole minutes within a work type's bounds; absent or null: not given."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not LABOUR_MINUTES_MIN <= value <= LABOUR_MINUTES_MAX:
+        errors.append(f"labour_minutes: expected whole minutes from {LABOUR_MINUTES_MIN} to {LABOUR_MINUTES_MAX}, "
+                      f"got {value!r}")
+        return None
+    return value
 
 
 def _kind(value: Any, errors: list[str]) -> str:
@@ -165,6 +180,7 @@ def recall_file_parse(data: Any, *, skip_invalid: bool = False) -> tuple[dict, l
         "defect": _text(data, "defect", errors),
         "remedy": _text(data, "remedy", errors),
         "published_on": _date(data.get("published_on"), "published_on", errors),
+        "labour_minutes": _labour_minutes(data.get("labour_minutes"), errors),
     }
     raw_ranges = data.get("ranges", [])
     if not isinstance(raw_ranges, list):

@@ -30,7 +30,7 @@ from vehicles.parsing.telemetry import (
 )
 from vehicles.parsing.telemetry_vocabulary import THIRD_PARTY_DEVICE_CODE, code_kind, lamp_code
 from vehicles.selectors.telemetry import DEFAULT_SEVERITY
-from vehicles.services.telemetry_storage import READINGS_TABLE, telemetry_partitions_ensure
+from vehicles.services.telemetry_storage import READINGS_TABLE, telemetry_days_mark_stale, telemetry_partitions_ensure
 
 
 @dataclass(frozen=True)
@@ -228,6 +228,8 @@ def _ingest(vehicle: Vehicle, parsed: ParsedBatch, now: dt.datetime) -> BatchRes
             head = (vehicle.pk, batch_id, now)
             for row in parsed.rows:
                 copy.write_row(head + row)
+        # Readings of a day before yesterday: that day's roll-up is recomputed at the next refresh.
+        telemetry_days_mark_stale(cursor, vehicle_id=vehicle.pk, recorded=[row[R_TIME] for row in parsed.rows], now=now)
         latest = parsed.latest
         if state_time is not None and latest[R_TIME] <= state_time:
             return BatchResult(parsed.message_id, len(parsed.rows))  # a late batch: stored, state untouched

@@ -2,54 +2,20 @@
 
 from __future__ import annotations
 
-from argparse import RawDescriptionHelpFormatter
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
-
-from dealers.models import DealerCompany
+from vehicles.management.file_import import FileImportCommand, ImportOutcome
 from vehicles.parsing.vehicle_file import FORMAT_DOC, VehicleFileError, decode, detect_format, read_rows
 from vehicles.services.vehicle_import import vehicles_import
 
 
-class Command(BaseCommand):
+class Command(FileImportCommand):
     help = "Import vehicles (and their owners and remote-maintenance stores) from CSV or JSON.\n\n" + FORMAT_DOC
+    subject, done, file_error = "vehicles", "imported", VehicleFileError
 
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        kwargs["formatter_class"] = RawDescriptionHelpFormatter  # keep the column list's layout
-        return super().create_parser(prog_name, subcommand, **kwargs)
+    def read_file(self, data, *, name, fmt):
+        text = decode(data)
+        return read_rows(text, fmt or detect_format(name, text))
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="Path to the CSV or JSON file.")
-        parser.add_argument("--company", required=True, help="Code of the dealer company the vehicles belong to.")
-        parser.add_argument(
-            "--format", dest="fmt", choices=["json", "csv"], help="File format (default: from the extension or content)."
-        )
-        parser.add_argument("--dry-run", action="store_true", help="Check and count everything, write nothing.")
-
-    def handle(self, *args, file: str, company: str, fmt: str | None, dry_run: bool, **options):
-        dealer = DealerCompany.objects.filter(code=company).first()
-        if dealer is None:
-            raise CommandError(f"no dealer company with code {company!r}")
-        try:
-            data = Path(file).read_bytes()
-        except OSError as exc:
-            raise CommandError(f"cannot read {file}: {exc.strerror or exc}") from None
-        try:
-            text = decode(data)
-            rows = read_rows(text, fmt or detect_format(file, text))
-        except VehicleFileError as exc:
-            raise CommandError(f"{file}: {exc}") from None
-        result = vehicles_import(company=dealer, rows=rows, dry_run=dry_run)
-        for line in result.errors:
-            self.stderr.write(f"{file}: {line}")
-        note = " (dry run: nothing written)" if dry_run else ""
-        self.stdout.write(
-            f"{file}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
-            f"{result.failed} failed{note}"
-        )
-        if result.failed:
-            raise CommandError(
-                f"{file}: {result.failed} of {result.total} row(s) failed"
-                + ("" if dry_run else "; the other rows were imported")
-            )
+    def import_rows(self, *, company, rows, dry_run):
+        result = vehicles_import(company=company, rows=rows, dry_run=dry_run)
+        summary = f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged, {result.failed} failed"
+        return ImportOutcome(errors=result.errors, summary=summary, failed=result.failed, total=result.total)
