@@ -51,7 +51,7 @@ typecheck: $(STAMP)
 screenshots: $(STAMP)
 	@TCONNECT_SCREENSHOTS=1 $(PY) -m pytest -q tests/browser/test_screenshots.py
 
-## Benchmarks (not timed tests): make bench BENCH=daily_run
+## Benchmarks (not timed tests): make bench BENCH=daily_run ARGS="--dates 7"
 bench: $(STAMP)
 	@$(PY) -m tests.benchmarks $(BENCH) $(ARGS)
 
