@@ -61,7 +61,7 @@ def read_header(
     for cell in cells:
         column = lookup.get(column_key(cell))
         if column is None:
-            unknown.append(cell.strip())
+            unknown.append(" ".join(cell.split()))  # one line: a quoted cell may hold line breaks
         elif column in columns:
             raise error(_("the header names column %(column)s twice") % {"column": column})
         columns.append(column or "")
