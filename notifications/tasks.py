@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from notifications.services.daily_run import daily_run
 from notifications.services.deliveries import deliveries_refresh
-from notifications.services.events import due_events_send, event_send
+from notifications.services.events import due_events_send, event_audience_recount, event_send
 from notifications.services.funnel import funnel_days_refresh_recent, funnel_days_refresh_year
 from notifications.services.inbound_mail import (
     received_mail_finish,
@@ -76,6 +76,13 @@ def refresh_funnel_year() -> dict:
 def send_event_task(event_id: int) -> int | None:
     """Send one event if it is due (queued on commit when scheduled for now or the past)."""
     return event_send(event_id=event_id)
+
+
+@shared_task(name="notifications.events_audience_count", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def events_audience_count_task(event_id: int) -> int | None:
+    """Queued by the event page when its audience count is missing or old: count and keep it."""
+    snapshot = event_audience_recount(event_id=event_id)
+    return snapshot.count if snapshot else None
 
 
 @shared_task(name="notifications.send_due_events", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)

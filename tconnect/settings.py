@@ -320,6 +320,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.refresh_funnel_recent": {"queue": "bulk"},
     "notifications.tasks.refresh_funnel_year": {"queue": "bulk"},
     "notifications.send_event": {"queue": "bulk"},
+    "notifications.events_audience_count": {"queue": "bulk"},
     "notifications.send_due_events": {"queue": "celery"},
     "notifications.tasks.send_due_deliveries": {"queue": "celery"},
     "notifications.tasks.refresh_deliveries": {"queue": "celery"},

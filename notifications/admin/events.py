@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import DealerEvent, DealerEventStatus
-from notifications.selectors.events import event_audience_count
-from notifications.services.events import event_cancel, event_schedule
+from notifications.services.events import event_audience, event_cancel, event_schedule
 
 
 @admin.register(DealerEvent)
@@ -33,9 +32,11 @@ class DealerEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("audience now"))
     def audience_now(self, obj):
+        """As last counted (the event page's count; queued again when missing or old)."""
         if obj is None or obj.pk is None:
             return "-"
-        return event_audience_count(obj, on=timezone.localdate())
+        audience = event_audience(obj, on=timezone.localdate())
+        return "-" if audience is None else audience.count
 
     @admin.action(description=_("Send now"))
     def schedule_now(self, request, queryset):

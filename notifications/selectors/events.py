@@ -13,9 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from dealers.models import User
 from dealers.selectors.access import staff_scope
@@ -80,6 +82,37 @@ def event_audience_vehicle_ids(event: DealerEvent, *, on: dt.date, limit: int | 
         cursor.execute(f"SELECT a.vehicle_id FROM ({sql}) a ORDER BY a.vehicle_id LIMIT %(limit)s",  # noqa: S608
                        {**params, "limit": limit})
         return [row[0] for row in cursor.fetchall()]
+
+
+# Counting an audience walks every car of the company (seconds at a million cars), so it is never
+# done inside a request: a task counts it (on the page's first view, and again when the count is
+# older than AUDIENCE_FRESH) and keeps it in the shared cache, keyed by the event's last change
+# and the business date; the page shows the count with the time it was taken.
+AUDIENCE_FRESH = dt.timedelta(minutes=10)
+AUDIENCE_KEEP_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class AudienceSnapshot:
+    count: int
+    sample_vehicle_id: int | None  # the first car of the audience: the preview's sample owner
+    counted_at: dt.datetime
+
+    def is_fresh(self, now: dt.datetime | None = None) -> bool:
+        return (now or timezone.now()) - self.counted_at < AUDIENCE_FRESH
+
+
+def event_audience_key(event: DealerEvent, *, on: dt.date) -> str:
+    """Changes with every save of the event (its filters) and with the business date."""
+    changed = event.updated_at.timestamp() if event.updated_at else 0
+    return f"tconnect:event-audience:{event.pk}:{changed}:{on.isoformat()}"
+
+
+def event_audience_snapshot(event: DealerEvent, *, on: dt.date) -> AudienceSnapshot | None:
+    kept = cache.get(event_audience_key(event, on=on))
+    if not isinstance(kept, dict):
+        return None
+    return AudienceSnapshot(kept["count"], kept["sample_vehicle_id"], dt.datetime.fromisoformat(kept["counted_at"]))
 
 
 def events_for_staff(user: User) -> QuerySet[DealerEvent]:

@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -27,7 +28,15 @@ from dealers.models import DealerCompany, Role, Store, User
 from dealers.services.audit import audit_record
 from dealers.services.queueing import task_queue_on_commit
 from notifications.models import REPLY_TOKEN_SQL, DealerEvent, DealerEventStatus, NoticeKind
-from notifications.selectors.events import event_audience_count, event_audience_sql, event_audience_vehicle_ids
+from notifications.selectors.events import (
+    AUDIENCE_KEEP_SECONDS,
+    AudienceSnapshot,
+    event_audience_count,
+    event_audience_key,
+    event_audience_snapshot,
+    event_audience_sql,
+    event_audience_vehicle_ids,
+)
 from notifications.services.deliveries import deliveries_create, inbox_deliver_due
 from notifications.services.eligibility import NOTICE_COLUMNS, NOTICE_TABLE
 from notifications.services.render import Rendered, event_mail_render, event_notice_context, marketing_opt_out_url
@@ -137,17 +146,41 @@ def event_cancel(*, event: DealerEvent, actor: User | None) -> DealerEvent:
 @dataclass(frozen=True)
 class EventPreview:
     mail: Rendered
-    audience: int
+    audience: AudienceSnapshot | None  # None while the first count runs
+
+
+def event_audience_recount(*, event_id: int, on: dt.date | None = None) -> AudienceSnapshot | None:
+    """Count the event's audience now and keep it (the task behind the preview's figure)."""
+    event = DealerEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        return None
+    on = on or timezone.localdate()
+    sample = event_audience_vehicle_ids(event, on=on, limit=1)
+    snapshot = AudienceSnapshot(event_audience_count(event, on=on), sample[0] if sample else None, timezone.now())
+    cache.set(event_audience_key(event, on=on), {"count": snapshot.count, "sample_vehicle_id": snapshot.sample_vehicle_id,
+                                                 "counted_at": snapshot.counted_at.isoformat()}, AUDIENCE_KEEP_SECONDS)
+    return snapshot
+
+
+def event_audience(event: DealerEvent, *, on: dt.date) -> AudienceSnapshot | None:
+    """The kept count; a recount is queued when there is none or it is old (one at a time per
+    event and filters). In eager mode (the browser tests) the count is there on return."""
+    snapshot = event_audience_snapshot(event, on=on)
+    if snapshot is None or not snapshot.is_fresh():
+        if cache.add(event_audience_key(event, on=on) + ":counting", 1, timeout=60):
+            task_queue_on_commit("notifications.events_audience_count", event.pk)
+        snapshot = event_audience_snapshot(event, on=on) or snapshot
+    return snapshot
 
 
 def event_preview(*, event: DealerEvent, customer: Customer | None = None, on: dt.date | None = None) -> EventPreview:
-    """The mail as `customer` (or the first owner in the audience, or a sample name) would get
-    it, and the audience as it stands now (one counting query)."""
+    """The mail as `customer` (or the audience's first owner, or a sample name) would get it,
+    and the audience as last counted (never counted inside the request)."""
     on = on or timezone.localdate()
+    audience = event_audience(event, on=on)
     car: Vehicle | None = None
-    if customer is None:
-        sample = event_audience_vehicle_ids(event, on=on, limit=1)
-        car = Vehicle.objects.select_related("customer").get(pk=sample[0]) if sample else None
+    if customer is None and audience is not None and audience.sample_vehicle_id is not None:
+        car = Vehicle.objects.select_related("customer").filter(pk=audience.sample_vehicle_id).first()
         customer = car.customer if car else None
     if customer is not None and customer.company_id != event.company_id:
         raise PermissionDenied
@@ -159,7 +192,7 @@ def event_preview(*, event: DealerEvent, customer: Customer | None = None, on: d
         opt_out_url=marketing_opt_out_url(customer) if customer else marketing_opt_out_url(0),
         language=customer.language if customer else "ja",
     )
-    return EventPreview(mail=mail, audience=event_audience_count(event, on=on))
+    return EventPreview(mail=mail, audience=audience)
 
 
 def _insert_notices(event: DealerEvent, on: dt.date) -> int:

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,7 +21,7 @@ from dealers.views.portal import dealer_scope, is_htmx
 from notifications.forms.events import EventForm, ScheduleForm
 from notifications.models import DealerEventStatus
 from notifications.selectors.events import event_get_for_staff, event_results, events_for_staff
-from notifications.services.events import event_cancel, event_create, event_preview, event_schedule
+from notifications.services.events import event_audience, event_cancel, event_create, event_preview, event_schedule
 
 LIST_SIZE = 100
 
@@ -73,6 +74,9 @@ def _detail_context(event, schedule_form=None) -> dict:
 @login_required
 def event_detail(request, event_id: int):
     event = event_get_for_staff(request.user, event_id)
+    if is_htmx(request) and request.GET.get("part") == "audience":  # polls while the count runs
+        return render(request, "notifications/portal/_event_audience.html",
+                      {"event": event, "audience": event_audience(event, on=timezone.localdate())})
     if is_htmx(request):  # the progress fragment polls while the event is being sent: no preview
         result = event_results([event.pk]).get(event.pk) if event.status == DealerEventStatus.SENT else None
         return render(request, "notifications/portal/_event_status.html", {"event": event, "result": result})

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import DealerEvent, DealerEventStatus
-from notifications.services.events import event_create, event_schedule, event_send
+from notifications.services.events import event_audience_recount, event_create, event_schedule, event_send
 from tests.factories import CustomerFactory
 from tests.portal.conftest import plated_vehicle
 from vehicles.models import ConsentCategory
@@ -45,8 +45,14 @@ def test_compose_saves_a_draft_and_shows_the_preview(cast, as_alice):
     assert response.status_code == 302 and response["Location"] == f"/events/{event.pk}/"
     assert (event.status, event.audience_model_codes, event.audience_prefectures) == (
         DealerEventStatus.DRAFT, ["MXAA54", "ZVW30"], ["東京都", "神奈川県"])
+    waiting = as_alice.get(response["Location"])
+    assert waiting.context["preview"].audience is None  # counted by a task, never in the request
+    assert "?part=audience" in waiting.content.decode()  # the figure's place polls for it
+    event_audience_recount(event_id=event.pk)  # the task
+    fragment = as_alice.get(response["Location"] + "?part=audience", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and 'id="audience-count">2<' in fragment.content.decode()
     page = as_alice.get(response["Location"])
-    assert page.context["preview"].audience == 2  # the owner who refused marketing mail is not counted
+    assert page.context["preview"].audience.count == 2  # the owner who refused marketing mail is not counted
     html = page.context["preview"].mail.html
     assert "夏の点検フェア" in html and cast.company.postal_address in html and "/optout/" in html
     assert page.context["preview"].mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
