@@ -4,6 +4,7 @@ exit (one line) when the file cannot be read or any row failed."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from argparse import RawDescriptionHelpFormatter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ class ImportOutcome:
     total: int
 
 
-class FileImportCommand(BaseCommand):
+class FileImportCommand(ABC, BaseCommand):
     """Subclasses say what the file holds (`subject`, `format_doc`), how it is read
     (`read_file`, raising `file_error`) and imported (`import_rows`)."""
 
@@ -42,11 +43,13 @@ class FileImportCommand(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Check and count everything, write nothing.")
 
+    @abstractmethod
     def read_file(self, data: bytes, *, name: str, fmt: str | None) -> Any:
-        raise NotImplementedError
+        """The file's rows, or `file_error` for a file unreadable as a whole."""
 
+    @abstractmethod
     def import_rows(self, *, company: DealerCompany, rows: Any, dry_run: bool) -> ImportOutcome:
-        raise NotImplementedError
+        """Import the rows (or only check them with `dry_run`)."""
 
     def handle(self, *args, file: str, company: str, fmt: str | None, dry_run: bool, **options):
         dealer = DealerCompany.objects.filter(code=company).first()
